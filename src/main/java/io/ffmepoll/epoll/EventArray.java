@@ -1,0 +1,101 @@
+package io.ffmepoll.epoll;
+
+import io.ffmepoll.internal.sys.EpollEventLayout;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The array {@code epoll_wait} fills: native memory in an arena this object owns.
+ * <p>Reading an event allocates nothing. When a wait fills the whole array, more fds may be
+ * ready than it could report; {@link #growIfFull(int)} doubles it (up to a bound) so the next
+ * wait sees them all instead of starving the fds the kernel lists last.
+ * <p>Use after {@link #close()} throws {@link IllegalStateException}. Not thread-safe: one
+ * thread waits into an array at a time.
+ * {@snippet :
+ * try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(64)) {
+ *     int n = epoll.wait(events, 0);
+ *     for (int i = 0; i < n; i++) {
+ *         long token = events.token(i);
+ *         int ready = events.events(i);
+ *     }
+ *     events.growIfFull(n);
+ * }
+ * }
+ */
+public final class EventArray implements AutoCloseable {
+
+    /** The most events one array holds after growing. */
+    public static final int MAX_CAPACITY = 1 << 16;
+
+    private Arena arena;
+    private MemorySegment segment;
+    private int capacity;
+
+    private EventArray(int capacity) {
+        this.arena = Arena.ofShared();
+        this.segment = arena.allocate(EpollEventLayout.SIZE * capacity, 8);
+        this.capacity = capacity;
+    }
+
+    /**
+     * An array for {@code capacity} events.
+     * @throws IllegalArgumentException unless {@code 0 < capacity <= MAX_CAPACITY}
+     */
+    public static EventArray allocate(int capacity) {
+        if (capacity <= 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity must be in 1.." + MAX_CAPACITY + ": " + capacity);
+        }
+        return new EventArray(capacity);
+    }
+
+    /** How many events a wait can return. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The {@code EPOLL*} bits of event {@code i}. */
+    public int events(int i) {
+        return EpollEventLayout.events(segment, check(i));
+    }
+
+    /** The 64-bit token registered with the fd of event {@code i}. */
+    public long token(int i) {
+        return EpollEventLayout.data(segment, check(i));
+    }
+
+    /**
+     * Doubles the capacity if the last wait returned {@code ready == capacity()} events.
+     * @return whether it grew
+     */
+    public boolean growIfFull(int ready) {
+        if (ready < capacity || capacity >= MAX_CAPACITY) return false;
+        int bigger = Math.min(MAX_CAPACITY, capacity * 2);
+        Arena next = Arena.ofShared();
+        MemorySegment s = next.allocate(EpollEventLayout.SIZE * bigger, 8);
+        Arena old = arena;
+        arena = next;
+        segment = s;
+        capacity = bigger;
+        old.close();
+        return true;
+    }
+
+    /** Frees the native memory. Idempotent. */
+    @Override
+    public void close() {
+        Arena a = arena;
+        if (a != null && a.scope().isAlive()) a.close();
+    }
+
+    /** The native array, for {@code epoll_wait}. */
+    MemorySegment segment() {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("EventArray is closed");
+        return segment;
+    }
+
+    private int check(int i) {
+        if (i < 0 || i >= capacity) throw new IndexOutOfBoundsException(i);
+        return i;
+    }
+}

@@ -1,0 +1,65 @@
+package io.ffmepoll.epoll;
+
+import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.Sys;
+
+/**
+ * A kernel counter that is readable while non-zero: the usual way to wake an epoll wait from
+ * another thread. Opened with {@code EFD_NONBLOCK | EFD_CLOEXEC}.
+ * {@snippet :
+ * try (EventFd wake = EventFd.open()) {
+ *     wake.signal(1);
+ *     wake.signal(2);
+ *     assert wake.read() == 3;   // the sum, and the counter resets
+ *     assert wake.read() == 0;   // 0: nothing to read (EAGAIN)
+ * }
+ * }
+ */
+public final class EventFd extends Descriptor {
+
+    private EventFd(int fd) {
+        super(fd);
+    }
+
+    /** A counter starting at 0. */
+    public static EventFd open() throws NativeIOException {
+        return open(false);
+    }
+
+    /** A counter starting at 0; in semaphore mode each read takes 1 instead of the whole count. */
+    public static EventFd open(boolean semaphore) throws NativeIOException {
+        int flags = Linux.EFD_NONBLOCK() | Linux.EFD_CLOEXEC() | (semaphore ? Linux.EFD_SEMAPHORE() : 0);
+        return new EventFd(Errors.check("eventfd", Sys.eventfd(0, flags)));
+    }
+
+    /**
+     * Adds {@code n} to the counter.
+     * @return false if the counter would overflow (EAGAIN); it is then already readable
+     * @throws IllegalArgumentException if {@code n} is not in 1..2^64-2 as unsigned
+     */
+    public boolean signal(long n) throws NativeIOException {
+        if (n == 0 || n == -1L) throw new IllegalArgumentException("eventfd increment must be 1..2^64-2");
+        int fd = acquire();
+        try {
+            int r = Sys.writeLong(fd, n);
+            if (r == -Errors.EAGAIN) return false;
+            Errors.check("write(eventfd)", r);
+            return true;
+        } finally {
+            release();
+        }
+    }
+
+    /** Takes the counter (or 1 in semaphore mode); 0 if it was 0. */
+    public long read() throws NativeIOException {
+        int fd = acquire();
+        try {
+            long r = Sys.readLong(fd);
+            if (r == -Errors.EAGAIN) return 0;
+            if (r < 0) throw Errors.exception("read(eventfd)", r);
+            return r;
+        } finally {
+            release();
+        }
+    }
+}

@@ -1,0 +1,384 @@
+package io.ffmepoll.internal.sys;
+
+import io.ffmepoll.internal.gen.Linux;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.NoSuchElementException;
+
+/**
+ * Every system call the library makes, as errno-capturing downcall handles built from the
+ * jextract bindings' {@code $address()} and {@code $descriptor()}.
+ * <p>Each method returns the call's result when it is non-negative and {@code -errno} when the
+ * call failed, like the kernel's own convention. Turning {@code -errno} into an exception is
+ * {@code io.ffmepoll.epoll.Errors}' job, so hot paths can test for {@code -EAGAIN} without one.
+ * <p>errno lands in the calling thread's {@link NativeScratch}: nothing is allocated per call.
+ * {@code Linker.Option.critical} is not used: it cannot be combined with errno capture, and
+ * {@code epoll_wait} may block.
+ */
+public final class Sys {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+
+    private static MethodHandle capturing(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, ERRNO);
+    }
+
+    private static final MethodHandle EPOLL_CREATE1 =
+            capturing(Linux.epoll_create1$address(), Linux.epoll_create1$descriptor());
+    private static final MethodHandle EPOLL_CTL =
+            capturing(Linux.epoll_ctl$address(), Linux.epoll_ctl$descriptor());
+    private static final MethodHandle EPOLL_WAIT =
+            capturing(Linux.epoll_wait$address(), Linux.epoll_wait$descriptor());
+    private static final MethodHandle EVENTFD =
+            capturing(Linux.eventfd$address(), Linux.eventfd$descriptor());
+    private static final MethodHandle TIMERFD_CREATE =
+            capturing(Linux.timerfd_create$address(), Linux.timerfd_create$descriptor());
+    private static final MethodHandle TIMERFD_SETTIME =
+            capturing(Linux.timerfd_settime$address(), Linux.timerfd_settime$descriptor());
+    private static final MethodHandle READ = capturing(Linux.read$address(), Linux.read$descriptor());
+    private static final MethodHandle WRITE = capturing(Linux.write$address(), Linux.write$descriptor());
+    private static final MethodHandle CLOSE = capturing(Linux.close$address(), Linux.close$descriptor());
+    private static final MethodHandle PIPE2 = capturing(Linux.pipe2$address(), Linux.pipe2$descriptor());
+    private static final MethodHandle STRERROR = Linux.strerror$handle();
+
+    private static final MethodHandle SOCKET = capturing(Linux.socket$address(), Linux.socket$descriptor());
+    private static final MethodHandle SOCKETPAIR =
+            capturing(Linux.socketpair$address(), Linux.socketpair$descriptor());
+    private static final MethodHandle BIND = capturing(Linux.bind$address(), Linux.bind$descriptor());
+    private static final MethodHandle LISTEN = capturing(Linux.listen$address(), Linux.listen$descriptor());
+    private static final MethodHandle ACCEPT4 = capturing(Linux.accept4$address(), Linux.accept4$descriptor());
+    private static final MethodHandle CONNECT = capturing(Linux.connect$address(), Linux.connect$descriptor());
+    private static final MethodHandle SHUTDOWN = capturing(Linux.shutdown$address(), Linux.shutdown$descriptor());
+    private static final MethodHandle GETSOCKNAME =
+            capturing(Linux.getsockname$address(), Linux.getsockname$descriptor());
+    private static final MethodHandle GETPEERNAME =
+            capturing(Linux.getpeername$address(), Linux.getpeername$descriptor());
+    private static final MethodHandle GETSOCKOPT =
+            capturing(Linux.getsockopt$address(), Linux.getsockopt$descriptor());
+    private static final MethodHandle SETSOCKOPT =
+            capturing(Linux.setsockopt$address(), Linux.setsockopt$descriptor());
+    private static final MethodHandle READV = capturing(Linux.readv$address(), Linux.readv$descriptor());
+    private static final MethodHandle WRITEV = capturing(Linux.writev$address(), Linux.writev$descriptor());
+    private static final MethodHandle SEND = capturing(Linux.send$address(), Linux.send$descriptor());
+    private static final MethodHandle RECV = capturing(Linux.recv$address(), Linux.recv$descriptor());
+    private static final MethodHandle SENDTO = capturing(Linux.sendto$address(), Linux.sendto$descriptor());
+    private static final MethodHandle RECVFROM = capturing(Linux.recvfrom$address(), Linux.recvfrom$descriptor());
+    private static final MethodHandle SENDMSG = capturing(Linux.sendmsg$address(), Linux.sendmsg$descriptor());
+    private static final MethodHandle RECVMSG = capturing(Linux.recvmsg$address(), Linux.recvmsg$descriptor());
+    private static final MethodHandle SENDMMSG = capturing(Linux.sendmmsg$address(), Linux.sendmmsg$descriptor());
+    private static final MethodHandle RECVMMSG = capturing(Linux.recvmmsg$address(), Linux.recvmmsg$descriptor());
+
+    /** epoll_pwait2, or null where glibc predates it (2.35); the kernel may still say ENOSYS. */
+    private static final MethodHandle EPOLL_PWAIT2 = pwait2();
+
+    private static MethodHandle pwait2() {
+        try {
+            return capturing(Linux.epoll_pwait2$address(), Linux.epoll_pwait2$descriptor());
+        } catch (NoSuchElementException | ExceptionInInitializerError | NoClassDefFoundError e) {
+            return null;
+        }
+    }
+
+    private Sys() {}
+
+    private static int result(int r, NativeScratch s) {
+        return r >= 0 ? r : -s.errno();
+    }
+
+    private static long result(long r, NativeScratch s) {
+        return r >= 0 ? r : -s.errno();
+    }
+
+    private static AssertionError unexpected(Throwable t) {
+        if (t instanceof RuntimeException re) throw re;
+        if (t instanceof Error e) throw e;
+        return new AssertionError("downcall threw a checked exception", t);
+    }
+
+    /** True when glibc exports epoll_pwait2 (the kernel is probed separately). */
+    public static boolean hasEpollPwait2() {
+        return EPOLL_PWAIT2 != null;
+    }
+
+    // ---- epoll, eventfd, timerfd
+
+    public static int epollCreate1(int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) EPOLL_CREATE1.invokeExact(s.capture, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** epoll_ctl with the event built in the thread's scratch: no allocation. */
+    public static int epollCtl(int epfd, int op, int fd, int events, long data) {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment event = s.buffer.asSlice(NativeScratch.EVENT, EpollEventLayout.SIZE);
+        EpollEventLayout.set(event, 0, events, data);
+        try {
+            return result((int) EPOLL_CTL.invokeExact(s.capture, epfd, op, fd, event), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) EPOLL_WAIT.invokeExact(s.capture, epfd, events, maxEvents, timeoutMillis), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** epoll_pwait2 with a relative timeout in nanoseconds and no signal mask change. */
+    public static int epollPwait2(int epfd, MemorySegment events, int maxEvents, long timeoutNanos) {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment ts = s.buffer.asSlice(NativeScratch.TIMESPEC, 16);
+        s.setLong(NativeScratch.TIMESPEC, timeoutNanos / 1_000_000_000L);
+        s.setLong(NativeScratch.TIMESPEC + 8, timeoutNanos % 1_000_000_000L);
+        try {
+            return result((int) EPOLL_PWAIT2.invokeExact(s.capture, epfd, events, maxEvents, ts,
+                    MemorySegment.NULL), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int eventfd(int initial, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) EVENTFD.invokeExact(s.capture, initial, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int timerfdCreate(int clock, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) TIMERFD_CREATE.invokeExact(s.capture, clock, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** timerfd_settime with {@code it_value} and {@code it_interval} in nanoseconds. */
+    public static int timerfdSettime(int fd, int flags, long valueNanos, long intervalNanos) {
+        NativeScratch s = NativeScratch.current();
+        long o = NativeScratch.ITIMERSPEC;
+        s.setLong(o, intervalNanos / 1_000_000_000L);
+        s.setLong(o + 8, intervalNanos % 1_000_000_000L);
+        s.setLong(o + 16, valueNanos / 1_000_000_000L);
+        s.setLong(o + 24, valueNanos % 1_000_000_000L);
+        try {
+            return result((int) TIMERFD_SETTIME.invokeExact(s.capture, fd, flags,
+                    s.buffer.asSlice(o, 32), MemorySegment.NULL), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    // ---- unistd
+
+    public static long read(int fd, MemorySegment buf, long count) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) READ.invokeExact(s.capture, fd, buf, count), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long write(int fd, MemorySegment buf, long count) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) WRITE.invokeExact(s.capture, fd, buf, count), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** Reads one 8-byte counter (eventfd, timerfd) through the scratch; the value or -errno. */
+    public static long readLong(int fd) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            long r = (long) READ.invokeExact(s.capture, fd, s.buffer.asSlice(NativeScratch.LONG, 8), 8L);
+            return r == 8 ? s.getLong(NativeScratch.LONG) : r < 0 ? -s.errno() : -Linux.EIO();
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** Writes one 8-byte counter (eventfd) through the scratch; 0 or -errno. */
+    public static int writeLong(int fd, long value) {
+        NativeScratch s = NativeScratch.current();
+        s.setLong(NativeScratch.LONG, value);
+        try {
+            long r = (long) WRITE.invokeExact(s.capture, fd, s.buffer.asSlice(NativeScratch.LONG, 8), 8L);
+            return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int close(int fd) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) CLOSE.invokeExact(s.capture, fd), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** pipe2; on success the two fds are in the scratch at {@link NativeScratch#INTS}. */
+    public static int pipe2(int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) PIPE2.invokeExact(s.capture, s.buffer.asSlice(NativeScratch.INTS, 8), flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** strerror's text; glibc returns static strings for known numbers. */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            return p.equals(MemorySegment.NULL) ? "errno " + errno : p.reinterpret(1024).getString(0);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    // ---- sockets: addresses and lengths are caller-provided segments (usually the scratch)
+
+    public static int socket(int domain, int type, int protocol) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) SOCKET.invokeExact(s.capture, domain, type, protocol), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** socketpair; on success the two fds are in the scratch at {@link NativeScratch#INTS}. */
+    public static int socketpair(int domain, int type, int protocol) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) SOCKETPAIR.invokeExact(s.capture, domain, type, protocol,
+                    s.buffer.asSlice(NativeScratch.INTS, 8)), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int bind(int fd, MemorySegment addr, int len) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) BIND.invokeExact(s.capture, fd, addr, len), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int listen(int fd, int backlog) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) LISTEN.invokeExact(s.capture, fd, backlog), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** accept4; {@code addr}/{@code len} may be {@code MemorySegment.NULL}. */
+    public static int accept4(int fd, MemorySegment addr, MemorySegment len, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) ACCEPT4.invokeExact(s.capture, fd, addr, len, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int connect(int fd, MemorySegment addr, int len) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) CONNECT.invokeExact(s.capture, fd, addr, len), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int shutdown(int fd, int how) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) SHUTDOWN.invokeExact(s.capture, fd, how), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int getsockname(int fd, MemorySegment addr, MemorySegment len) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) GETSOCKNAME.invokeExact(s.capture, fd, addr, len), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int getpeername(int fd, MemorySegment addr, MemorySegment len) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) GETPEERNAME.invokeExact(s.capture, fd, addr, len), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) GETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long readv(int fd, MemorySegment iov, int count) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) READV.invokeExact(s.capture, fd, iov, count), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long writev(int fd, MemorySegment iov, int count) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) WRITEV.invokeExact(s.capture, fd, iov, count), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long send(int fd, MemorySegment buf, long len, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) SEND.invokeExact(s.capture, fd, buf, len, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long recv(int fd, MemorySegment buf, long len, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) RECV.invokeExact(s.capture, fd, buf, len, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) SENDTO.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long recvfrom(int fd, MemorySegment buf, long len, int flags, MemorySegment addr,
+                                MemorySegment addrLen) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) RECVFROM.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long sendmsg(int fd, MemorySegment msg, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) SENDMSG.invokeExact(s.capture, fd, msg, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static long recvmsg(int fd, MemorySegment msg, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((long) RECVMSG.invokeExact(s.capture, fd, msg, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    public static int sendmmsg(int fd, MemorySegment msgs, int count, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) SENDMMSG.invokeExact(s.capture, fd, msgs, count, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** recvmmsg with no timeout (the socket is non-blocking). */
+    public static int recvmmsg(int fd, MemorySegment msgs, int count, int flags) {
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) RECVMMSG.invokeExact(s.capture, fd, msgs, count, flags, MemorySegment.NULL), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+}
