@@ -9,6 +9,4 @@ module io.ffmepoll {
     requires jdk.jfr;
 
     exports io.ffmepoll.epoll;
-    exports io.ffmepoll.socket;
-    exports io.ffmepoll.reactor;
 }
