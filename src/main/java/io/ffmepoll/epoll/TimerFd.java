@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.time.Duration;
@@ -65,10 +66,11 @@ public final class TimerFd extends Descriptor {
     public long read() throws NativeIOException {
         int fd = acquire();
         try {
-            long r = Sys.readLong(fd);
+            NativeScratch s = NativeScratch.current();
+            int r = Sys.readLong(s, fd);
             if (r == -Errors.EAGAIN) return 0;
             if (r < 0) throw Errors.exception("read(timerfd)", r);
-            return r;
+            return s.getLong(NativeScratch.LONG);
         } finally {
             release();
         }

@@ -44,11 +44,21 @@ public final class NativeScratch {
     public final MemorySegment capture;
     /** The argument structs, at the offsets above. */
     public final MemorySegment buffer;
+    /** Slices of {@link #buffer}, made once so that no call creates a segment object. */
+    public final MemorySegment event, timespec, itimerspec, longValue, ints, option, address, addressLength;
 
     /** Allocates a scratch in {@code arena}, which the caller owns and closes. */
     public NativeScratch(Arena arena) {
         this.capture = arena.allocate(CAPTURE);
         this.buffer = arena.allocate(SIZE, 8);
+        this.event = buffer.asSlice(EVENT, 16);
+        this.timespec = buffer.asSlice(TIMESPEC, 16);
+        this.itimerspec = buffer.asSlice(ITIMERSPEC, 32);
+        this.longValue = buffer.asSlice(LONG, 8);
+        this.ints = buffer.asSlice(INTS, 8);
+        this.option = buffer.asSlice(OPTION, 64);
+        this.address = buffer.asSlice(ADDRESS, 128);
+        this.addressLength = buffer.asSlice(ADDRESS_LENGTH, 4);
     }
 
     /** The calling thread's scratch. */

@@ -116,7 +116,7 @@ public final class Sys {
     /** epoll_ctl with the event built in the thread's scratch: no allocation. */
     public static int epollCtl(int epfd, int op, int fd, int events, long data) {
         NativeScratch s = NativeScratch.current();
-        MemorySegment event = s.buffer.asSlice(NativeScratch.EVENT, EpollEventLayout.SIZE);
+        MemorySegment event = s.event;
         EpollEventLayout.set(event, 0, events, data);
         try {
             return result((int) EPOLL_CTL.invokeExact(s.capture, epfd, op, fd, event), s);
@@ -133,7 +133,7 @@ public final class Sys {
     /** epoll_pwait2 with a relative timeout in nanoseconds and no signal mask change. */
     public static int epollPwait2(int epfd, MemorySegment events, int maxEvents, long timeoutNanos) {
         NativeScratch s = NativeScratch.current();
-        MemorySegment ts = s.buffer.asSlice(NativeScratch.TIMESPEC, 16);
+        MemorySegment ts = s.timespec;
         s.setLong(NativeScratch.TIMESPEC, timeoutNanos / 1_000_000_000L);
         s.setLong(NativeScratch.TIMESPEC + 8, timeoutNanos % 1_000_000_000L);
         try {
@@ -166,7 +166,7 @@ public final class Sys {
         s.setLong(o + 24, valueNanos % 1_000_000_000L);
         try {
             return result((int) TIMERFD_SETTIME.invokeExact(s.capture, fd, flags,
-                    s.buffer.asSlice(o, 32), MemorySegment.NULL), s);
+                    s.itimerspec, MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -186,12 +186,14 @@ public final class Sys {
         } catch (Throwable t) { throw unexpected(t); }
     }
 
-    /** Reads one 8-byte counter (eventfd, timerfd) through the scratch; the value or -errno. */
-    public static long readLong(int fd) {
-        NativeScratch s = NativeScratch.current();
+    /**
+     * Reads one 8-byte counter (eventfd, timerfd) into {@code s.longValue}: 0 or -errno. The
+     * value is returned apart from the status because a counter may exceed 2^63.
+     */
+    public static int readLong(NativeScratch s, int fd) {
         try {
-            long r = (long) READ.invokeExact(s.capture, fd, s.buffer.asSlice(NativeScratch.LONG, 8), 8L);
-            return r == 8 ? s.getLong(NativeScratch.LONG) : r < 0 ? -s.errno() : -Linux.EIO();
+            long r = (long) READ.invokeExact(s.capture, fd, s.longValue, 8L);
+            return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -200,7 +202,7 @@ public final class Sys {
         NativeScratch s = NativeScratch.current();
         s.setLong(NativeScratch.LONG, value);
         try {
-            long r = (long) WRITE.invokeExact(s.capture, fd, s.buffer.asSlice(NativeScratch.LONG, 8), 8L);
+            long r = (long) WRITE.invokeExact(s.capture, fd, s.longValue, 8L);
             return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -216,7 +218,7 @@ public final class Sys {
     public static int pipe2(int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) PIPE2.invokeExact(s.capture, s.buffer.asSlice(NativeScratch.INTS, 8), flags), s);
+            return result((int) PIPE2.invokeExact(s.capture, s.ints, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -242,7 +244,7 @@ public final class Sys {
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) SOCKETPAIR.invokeExact(s.capture, domain, type, protocol,
-                    s.buffer.asSlice(NativeScratch.INTS, 8)), s);
+                    s.ints), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 

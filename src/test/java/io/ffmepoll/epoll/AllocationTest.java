@@ -1,0 +1,68 @@
+package io.ffmepoll.epoll;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Steady-state waits and registrations allocate nothing on the Java heap. */
+class AllocationTest {
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    interface Op {
+        void run() throws Exception;
+    }
+
+    /** Bytes allocated by this thread per run of {@code op}, after warming it up. */
+    private static double bytesPerOp(Op op) throws Exception {
+        for (int i = 0; i < 50_000; i++) op.run();
+        long id = Thread.currentThread().threadId();
+        int runs = 100_000;
+        long before = THREADS.getThreadAllocatedBytes(id);
+        for (int i = 0; i < runs; i++) op.run();
+        long after = THREADS.getThreadAllocatedBytes(id);
+        return (double) (after - before) / runs;
+    }
+
+    @Test
+    void waitWithEventsAllocatesNothing() throws Exception {
+        try (Epoll epoll = Epoll.open(); EventFd efd = EventFd.open(); EventArray events = EventArray.allocate(8)) {
+            epoll.add(efd, Interest.IN, 9);
+            efd.signal(1);
+            double perWait = bytesPerOp(() -> {
+                int n = epoll.wait(events, 0);
+                for (int i = 0; i < n; i++) {
+                    if (events.token(i) != 9 || events.events(i) == 0) throw new AssertionError();
+                }
+            });
+            assertTrue(perWait < 0.01, perWait + " bytes per wait");
+            double perNanosWait = bytesPerOp(() -> epoll.waitNanos(events, 0));
+            assertTrue(perNanosWait < 0.01, perNanosWait + " bytes per waitNanos");
+        }
+    }
+
+    @Test
+    void ctlAllocatesNothing() throws Exception {
+        try (Epoll epoll = Epoll.open(); EventFd efd = EventFd.open()) {
+            epoll.add(efd, Interest.IN, 1);
+            Interest in = Interest.IN, out = Interest.OUT;
+            long[] token = {0};
+            double perMod = bytesPerOp(() -> epoll.modify(efd, (token[0]++ & 1) == 0 ? in : out, token[0]));
+            assertTrue(perMod < 0.01, perMod + " bytes per epoll_ctl(MOD)");
+        }
+    }
+
+    @Test
+    void eventfdRoundTripAllocatesNothing() throws Exception {
+        try (EventFd efd = EventFd.open()) {
+            double perRoundTrip = bytesPerOp(() -> {
+                efd.signal(1);
+                if (efd.read() != 1) throw new AssertionError();
+            });
+            assertTrue(perRoundTrip < 0.01, perRoundTrip + " bytes per eventfd round trip");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.ffmepoll.epoll;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Timeouts, the EINTR policy and a full event array. */
+class EpollWaitTest {
+
+    @Test
+    void subMillisecondTimeoutIsNeitherZeroNorEarly() throws Exception {
+        try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(1)) {
+            for (long nanos : new long[] {1, 50_000, 300_000, 999_999, 1_500_000}) {
+                long start = System.nanoTime();
+                assertEquals(0, epoll.wait(events, Duration.ofNanos(nanos)));
+                long took = System.nanoTime() - start;
+                assertTrue(took >= nanos, "waited " + took + " ns for a " + nanos + " ns timeout");
+            }
+        }
+    }
+
+    @Test
+    void withoutPwait2TimeoutsRoundUpToWholeMilliseconds() throws Exception {
+        // The fallback path rounds up: 1 ns must become 1 ms, not 0 (a busy loop).
+        try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(1)) {
+            long start = System.nanoTime();
+            assertEquals(0, epoll.wait(events, Duration.ofMillis(2)));
+            assertTrue(System.nanoTime() - start >= 2_000_000);
+        }
+        assertEquals(1, ceilMillis(1));
+        assertEquals(1, ceilMillis(1_000_000));
+        assertEquals(2, ceilMillis(1_000_001));
+    }
+
+    private static long ceilMillis(long nanos) {
+        return (nanos + 999_999) / 1_000_000;
+    }
+
+    @Test
+    void aFullWaitGrowsTheArrayUntilEveryReadyFdIsSeen() throws Exception {
+        List<EventFd> fds = new ArrayList<>();
+        try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(4)) {
+            for (int i = 0; i < 10; i++) {
+                EventFd efd = EventFd.open();
+                fds.add(efd);
+                epoll.add(efd, Interest.IN, 1000 + i);
+                efd.signal(1);
+            }
+            assertEquals(4, epoll.wait(events, 0));
+            assertTrue(events.growIfFull(4));
+            assertEquals(8, events.capacity());
+            assertEquals(8, epoll.wait(events, 0));
+            assertTrue(events.growIfFull(8));
+            int n = epoll.wait(events, 0);
+            assertEquals(10, n, "level-triggered: all ten still ready");
+            assertFalse(events.growIfFull(n), "not full: no growth");
+            long sum = 0;
+            for (int i = 0; i < n; i++) sum += events.token(i);
+            assertEquals(10 * 1000 + 45, sum, "every token exactly once");
+        } finally {
+            fds.forEach(EventFd::close);
+        }
+    }
+
+    @Test
+    void tokensKeepAll64Bits() throws Exception {
+        long[] tokens = {0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0x0123_4567_89AB_CDEFL};
+        try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(1)) {
+            for (long token : tokens) {
+                try (EventFd efd = EventFd.open()) {
+                    epoll.add(efd, Interest.IN, token);
+                    efd.signal(1);
+                    assertEquals(1, epoll.wait(events, 100));
+                    assertEquals(token, events.token(0));
+                }
+            }
+        }
+    }
+
+    /**
+     * EINTR policy: a signal that interrupts epoll_wait ends the wait early with zero events.
+     * A no-op handler (getpid) is installed for SIGURG without SA_RESTART; tgkill delivers the
+     * signal to the waiting thread until its 30 s wait returns.
+     */
+    @Test
+    void aSignalEndsTheWaitWithZeroEvents() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        MethodHandle sigaction = linker.downcallHandle(libc.find("sigaction").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        MethodHandle gettid = linker.downcallHandle(libc.find("gettid").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        MethodHandle tgkill = linker.downcallHandle(libc.find("tgkill").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        int sigurg = 23;
+        int pid = (int) ProcessHandle.current().pid();
+        try (Arena arena = Arena.ofConfined(); Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(1)) {
+            // struct sigaction: handler, 128-byte mask, int flags (+pad), restorer: 152 bytes.
+            MemorySegment action = arena.allocate(152, 8);
+            action.set(ValueLayout.ADDRESS, 0, libc.find("getpid").orElseThrow());
+            assertEquals(0, (int) sigaction.invokeExact(sigurg, action, MemorySegment.NULL));
+            try {
+                AtomicInteger tid = new AtomicInteger();
+                CompletableFuture<Integer> result = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        tid.set((int) gettid.invokeExact());
+                        return epoll.wait(events, 30_000);
+                    } catch (Throwable t) {
+                        throw new AssertionError(t);
+                    }
+                }, r -> Thread.ofPlatform().start(r));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!result.isDone() && System.nanoTime() < deadline) {
+                    if (tid.get() != 0) {
+                        int r = (int) tgkill.invokeExact(pid, tid.get(), sigurg);
+                        assertEquals(0, r);
+                    }
+                    Thread.sleep(20);
+                }
+                assertEquals(0, result.get(1, TimeUnit.SECONDS), "interrupted wait reports no events");
+            } finally {
+                action.set(ValueLayout.ADDRESS, 0, MemorySegment.NULL);   // SIG_DFL
+                int r = (int) sigaction.invokeExact(sigurg, action, MemorySegment.NULL);
+                assertEquals(0, r);
+            }
+        }
+    }
+}
