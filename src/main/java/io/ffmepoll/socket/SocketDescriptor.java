@@ -4,13 +4,18 @@ import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.gen.cmsghdr;
 import io.ffmepoll.internal.gen.linger;
+import io.ffmepoll.internal.gen.msghdr;
+import io.ffmepoll.internal.gen.ucred;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -40,6 +45,7 @@ public abstract class SocketDescriptor extends Descriptor {
     static final int EAGAIN = Errors.EAGAIN;
     private static final int SOL_SOCKET = Linux.SOL_SOCKET();
     private static final int SO_ERROR = Linux.SO_ERROR();
+    private static final int SO_PEERCRED = Linux.SO_PEERCRED();
     private static final int STAGING = IoScratch.STAGING_SIZE;
 
     /** The address family: AF_INET, AF_INET6 or AF_UNIX. */
@@ -418,6 +424,151 @@ public abstract class SocketDescriptor extends Descriptor {
         }
         if (r > 0) scatterBack(io, parts, offset, n, r);
         return result("readv", r, 1, stream);
+    }
+
+    /** SO_PEERCRED of a Unix domain socket. */
+    final PeerCredentials peerCredentials0() throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment v = s.slice(NativeScratch.OPTION, ucred.sizeof());
+        s.setInt(NativeScratch.INTS, (int) ucred.sizeof());
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, v, s.slice(NativeScratch.INTS, 4));
+        } finally {
+            release();
+        }
+        Errors.check("getsockopt(SO_PEERCRED)", r);
+        return new PeerCredentials(ucred.pid(v), ucred.uid(v), ucred.gid(v));
+    }
+
+    /** socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC); the fds are in the scratch INTS. */
+    static NativeScratch socketPair(int type) throws NativeIOException {
+        Errors.check("socketpair", Sys.socketpair(AddressCodec.AF_UNIX, type | NONBLOCK_CLOEXEC, 0));
+        return NativeScratch.current();
+    }
+
+    // ---- descriptor passing (Unix domain sockets)
+
+    private static final int SCM_RIGHTS = Linux.SCM_RIGHTS();
+    private static final int MSG_CMSG_CLOEXEC = Linux.MSG_CMSG_CLOEXEC();
+    private static final long CMSG_LEN = cmsghdr.cmsg_len$offset();
+    private static final long CMSG_LEVEL = cmsghdr.cmsg_level$offset();
+    private static final long CMSG_TYPE = cmsghdr.cmsg_type$offset();
+
+    /**
+     * sendmsg with one SCM_RIGHTS control message carrying {@code fds}. The descriptors are
+     * duplicated into the receiver by the kernel; the caller keeps (and still closes) its own.
+     */
+    final int sendRights(MemorySegment data, Descriptor[] fds, boolean stream) throws NativeIOException {
+        Objects.requireNonNull(fds, "fds");
+        if (fds.length > IoScratch.MAX_FDS) {
+            throw new IllegalArgumentException("at most " + IoScratch.MAX_FDS + " descriptors per message: " + fds.length);
+        }
+        // A zero-length stream write queues nothing, so descriptors would silently not travel.
+        if (stream && data.byteSize() == 0) throw new IllegalArgumentException("descriptors need at least one data byte");
+        if (deferredErrno != 0) throwDeferred("sendmsg");
+        IoScratch io = IoScratch.current();
+        long want = Math.min(data.byteSize(), Integer.MAX_VALUE);
+        if (data.isNative()) {
+            io.iovec(0, data.address(), want);
+        } else {
+            if (want > STAGING) {
+                if (!stream) throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING + " bytes");
+                want = STAGING;
+            }
+            MemorySegment.copy(data, 0, io.staging, 0, want);
+            io.iovec(0, io.staging.address(), want);
+        }
+        MemorySegment msg = io.msghdr(1);
+        SocketDescriptor[] held = new SocketDescriptor[fds.length];
+        int fd = acquire();
+        try {
+            if (fds.length > 0) {
+                MemorySegment c = io.control;
+                c.set(ValueLayout.JAVA_LONG, CMSG_LEN, Control.length(4L * fds.length));
+                c.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_SOCKET);
+                c.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
+                for (int i = 0; i < fds.length; i++) {
+                    Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
+                    // Our own sockets are held for the call, so a racing close cannot hand the
+                    // kernel a recycled number; other descriptors are read with fd() (see report).
+                    int n;
+                    if (d instanceof SocketDescriptor sd) {
+                        n = sd.acquire();
+                        held[i] = sd;
+                    } else {
+                        n = d.fd();
+                    }
+                    c.set(ValueLayout.JAVA_INT, Control.DATA + 4L * i, n);
+                }
+                msghdr.msg_control(msg, c);
+                msghdr.msg_controllen(msg, Control.space(4L * fds.length));
+            }
+            long r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
+            return result("sendmsg", r, want, false);
+        } finally {
+            for (SocketDescriptor sd : held) if (sd != null) sd.release();
+            release();
+        }
+    }
+
+    /**
+     * recvmsg with room for SCM_RIGHTS; received descriptors (close-on-exec) are appended to
+     * {@code out} as owned {@link ReceivedDescriptor}s.
+     */
+    final int receiveRights(MemorySegment dst, List<? super ReceivedDescriptor> out, boolean stream)
+            throws NativeIOException {
+        Objects.requireNonNull(out, "out");
+        if (deferredErrno != 0) throwDeferred("recvmsg");
+        IoScratch io = IoScratch.current();
+        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
+        boolean staged = !dst.isNative();
+        if (staged) want = Math.min(want, STAGING);
+        io.iovec(0, staged ? io.staging.address() : dst.address(), want);
+        MemorySegment msg = io.msghdr(1);
+        msghdr.msg_control(msg, io.control);
+        msghdr.msg_controllen(msg, io.control.byteSize());
+        int fd = acquire();
+        long r;
+        try {
+            r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+        } finally {
+            release();
+        }
+        if (r >= 0) {
+            collectRights(io.control, msghdr.msg_controllen(msg), out);
+            if (staged && r > 0) MemorySegment.copy(io.staging, 0, dst, 0, r);
+        }
+        return result("recvmsg", r, want, stream);
+    }
+
+    private static void collectRights(MemorySegment control, long length, List<? super ReceivedDescriptor> out) {
+        // Wrap every fd first, so that none leaks if the caller's list refuses elements.
+        int count = 0;
+        int[] fds = new int[IoScratch.MAX_FDS];
+        for (long at = 0; at + Control.HEADER <= length; ) {
+            long len = control.get(ValueLayout.JAVA_LONG, at + CMSG_LEN);
+            if (len < Control.HEADER) break;
+            if (control.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == SCM_RIGHTS) {
+                for (long p = at + Control.DATA; p + 4 <= at + len && count < fds.length; p += 4) {
+                    fds[count++] = control.get(ValueLayout.JAVA_INT, p);
+                }
+            }
+            at += Control.align(len);
+        }
+        ReceivedDescriptor[] wrapped = new ReceivedDescriptor[count];
+        for (int i = 0; i < count; i++) wrapped[i] = new ReceivedDescriptor(fds[i]);
+        int added = 0;
+        try {
+            for (ReceivedDescriptor d : wrapped) {
+                out.add(d);
+                added++;
+            }
+        } finally {
+            for (int i = added; i < count; i++) wrapped[i].close();
+        }
     }
 
     /** A segment over {@code bytes[offset, offset+length)}, bounds checked. */

@@ -54,6 +54,12 @@ public abstract class StreamListener extends SocketDescriptor {
     final void bindAndListen(java.net.SocketAddress local, int backlog) throws NativeIOException {
         if (backlog < 0) throw new IllegalArgumentException("negative backlog: " + backlog);
         bindTo(local);
+        listenOnly(backlog);
+    }
+
+    /** listen(2). */
+    final void listenOnly(int backlog) throws NativeIOException {
+        if (backlog < 0) throw new IllegalArgumentException("negative backlog: " + backlog);
         int fd = acquire();
         int r;
         try {
