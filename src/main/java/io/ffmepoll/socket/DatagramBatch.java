@@ -46,6 +46,13 @@ public final class DatagramBatch implements AutoCloseable {
     private final MemorySegment iovecs;
     private final MemorySegment names;
     private final MemorySegment data;
+    /**
+     * Slot lengths and address lengths as the caller last saw them. The kernel's copies in the
+     * headers are overwritten to receive, so a receive that finds nothing ({@code WOULD_BLOCK})
+     * must not change what a following send uses.
+     */
+    private final int[] lengths;
+    private final int[] nameLengths;
 
     private DatagramBatch(int capacity, int messageSize) {
         this.arena = Arena.ofShared();
@@ -55,6 +62,8 @@ public final class DatagramBatch implements AutoCloseable {
         this.iovecs = arena.allocate(IoScratch.IOVEC_SIZE * capacity, 8);
         this.names = arena.allocate((long) AddressCodec.STORAGE_SIZE * capacity, 8);
         this.data = arena.allocate((long) messageSize * capacity, 16);
+        this.lengths = new int[capacity];
+        this.nameLengths = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             long h = i * HEADER;
             headers.set(ValueLayout.ADDRESS, h + NAME, names.asSlice((long) i * AddressCodec.STORAGE_SIZE));
@@ -101,8 +110,7 @@ public final class DatagramBatch implements AutoCloseable {
 
     /** The length of slot {@code i}'s message (received, or set for sending). */
     public int length(int i) {
-        Objects.checkIndex(i, capacity);
-        return (int) iovecs.get(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN);
+        return lengths[Objects.checkIndex(i, capacity)];
     }
 
     /** Sets slot {@code i}'s message length, for a message written in place into {@link #buffer(int)}. */
@@ -111,7 +119,7 @@ public final class DatagramBatch implements AutoCloseable {
         if (length < 0 || length > messageSize) {
             throw new IllegalArgumentException("length must be 0.." + messageSize + ": " + length);
         }
-        iovecs.set(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN, length);
+        lengths[i] = length;
     }
 
     /**
@@ -136,13 +144,13 @@ public final class DatagramBatch implements AutoCloseable {
         Objects.checkIndex(i, capacity);
         int len = target == null ? 0
                 : AddressCodec.encode(target, AddressCodec.family(target), name(i));
-        headers.set(ValueLayout.JAVA_INT, i * HEADER + NAMELEN, len);
+        nameLengths[i] = len;
     }
 
     /** The sender of the message received in slot {@code i} (decoded on each call). */
     public SocketAddress sender(int i) {
         Objects.checkIndex(i, capacity);
-        return AddressCodec.decode(name(i), headers.get(ValueLayout.JAVA_INT, i * HEADER + NAMELEN));
+        return AddressCodec.decode(name(i), nameLengths[i]);
     }
 
     /** Whether the datagram received in slot {@code i} was longer than the slot and cut short. */
@@ -165,25 +173,33 @@ public final class DatagramBatch implements AutoCloseable {
         }
     }
 
-    /** After recvmmsg returned {@code n}: each slot's length becomes what was received. */
+    /** After recvmmsg returned {@code n}: slots 0..n-1 take the received lengths and senders. */
     void completeReceive(int n) {
         for (int i = 0; i < n; i++) {
-            int got = headers.get(ValueLayout.JAVA_INT, i * HEADER + MSG_LEN);
-            iovecs.set(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN, Math.min(got, messageSize));
+            long h = i * HEADER;
+            lengths[i] = Math.min(headers.get(ValueLayout.JAVA_INT, h + MSG_LEN), messageSize);
+            nameLengths[i] = headers.get(ValueLayout.JAVA_INT, h + NAMELEN);
         }
     }
 
-    /** Before sendmmsg from a socket of {@code family}: IPv4 targets become v4-mapped on IPv6. */
+    /**
+     * Before sendmmsg: copies lengths into the kernel's headers; on an IPv6 socket, IPv4 targets
+     * become v4-mapped.
+     */
     void prepareSend(int offset, int count, int family) {
-        if (family != AddressCodec.AF_INET6) return;
         for (int i = offset; i < offset + count; i++) {
             long h = i * HEADER;
-            if (headers.get(ValueLayout.JAVA_INT, h + NAMELEN) == 0) continue;
-            MemorySegment name = name(i);
-            if (name.get(ValueLayout.JAVA_SHORT, 0) == AddressCodec.AF_INET) {
-                headers.set(ValueLayout.JAVA_INT, h + NAMELEN,
-                        AddressCodec.encode(AddressCodec.decode(name, AddressCodec.STORAGE_SIZE), AddressCodec.AF_INET6, name));
+            iovecs.set(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN, lengths[i]);
+            headers.set(ValueLayout.JAVA_INT, h + FLAGS, 0);
+            int nameLength = nameLengths[i];
+            if (family == AddressCodec.AF_INET6 && nameLength > 0) {
+                MemorySegment name = name(i);
+                if (name.get(ValueLayout.JAVA_SHORT, 0) == AddressCodec.AF_INET) {
+                    nameLength = AddressCodec.encode(AddressCodec.decode(name, nameLength), AddressCodec.AF_INET6, name);
+                    nameLengths[i] = nameLength;
+                }
             }
+            headers.set(ValueLayout.JAVA_INT, h + NAMELEN, nameLength);
         }
     }
 
