@@ -70,7 +70,7 @@ class AddressCodecTest {
         assertEquals("@svc", AbstractName.of("svc").toString());
         // An unnamed peer: the kernel reports just the family, or nothing at all.
         MemorySegment familyOnly = MemorySegment.ofArray(new byte[2]);
-        familyOnly.set(ValueLayout.JAVA_SHORT, 0, (short) AddressCodec.AF_UNIX);
+        familyOnly.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) AddressCodec.AF_UNIX);
         assertEquals(UnixDomainSocketAddress.of(""), AddressCodec.decode(familyOnly, 2));
         assertEquals(UnixDomainSocketAddress.of(""), AddressCodec.decode(familyOnly, 0));
         String max = "p".repeat(107);
