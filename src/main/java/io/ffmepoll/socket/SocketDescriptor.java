@@ -217,6 +217,14 @@ public abstract class SocketDescriptor extends Descriptor {
         }
     }
 
+    /**
+     * Refuses a read-only destination: the kernel would write into it anyway, since a downcall
+     * passes only the address.
+     */
+    static void writable(MemorySegment dst) {
+        if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
+    }
+
     private static int result(String call, long r, long want, boolean stream) throws NativeIOException {
         if (r > 0) return (int) r;
         if (r == 0) return stream && want > 0 ? EOF : 0;
@@ -229,6 +237,7 @@ public abstract class SocketDescriptor extends Descriptor {
      * datagram socket returns 0 for an empty datagram.
      */
     final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
+        writable(dst);
         if (deferredErrno != 0) throwDeferred("recv");
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
         if (dst.isNative()) {
@@ -350,6 +359,7 @@ public abstract class SocketDescriptor extends Descriptor {
             MemorySegment m = segment(parts[i]);
             long size = m.byteSize();
             if (size == 0) continue;
+            if (!copyIn) writable(m);
             if (m.isNative()) {
                 io.iovec(n++, m.address(), size);
                 continue;
@@ -520,6 +530,7 @@ public abstract class SocketDescriptor extends Descriptor {
     final int receiveRights(MemorySegment dst, List<? super ReceivedDescriptor> out, boolean stream)
             throws NativeIOException {
         Objects.requireNonNull(out, "out");
+        writable(dst);
         if (deferredErrno != 0) throwDeferred("recvmsg");
         IoScratch io = IoScratch.current();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);

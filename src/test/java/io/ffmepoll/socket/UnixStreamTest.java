@@ -107,7 +107,9 @@ class UnixStreamTest {
             assertTrue(listedInProcNetUnix("@" + name.name()), "bound in the abstract namespace");
             UnixStream[] p = connect(listener, name);
             try (UnixStream client = p[0]; UnixStream server = p[1]) {
-                Pump.exchange(client, Pump.Style.SEGMENT, server, Pump.Style.HEAP_ARRAY, 64 * 1024);
+                client.setOption(Option.SO_SNDBUF, 4096);
+                server.setOption(Option.SO_SNDBUF, 4096);
+                Pump.exchange(client, Pump.Style.SEGMENT, server, Pump.Style.HEAP_ARRAY, 8L << 20);
             }
         }
         assertFalse(listedInProcNetUnix("@" + name.name()), "the name vanishes with the socket");
@@ -135,6 +137,33 @@ class UnixStreamTest {
         try (UnixStream a = p[0]; UnixStream b = p[1]) {
             a.setOption(Option.SO_SNDBUF, 4096);
             Pump.exchange(a, Pump.Style.HEAP_BUFFER, b, Pump.Style.SEGMENT, 8L << 20);
+        }
+    }
+
+    @Test
+    void aHeapReadLargerThanTheStagingBufferStillTakesEverythingQueued() throws Exception {
+        UnixStream[] p = UnixStream.pair();
+        try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
+            a.setOption(Option.SO_SNDBUF, 1 << 20);
+            MemorySegment out = Pump.pattern(arena, 300_000);
+            int queued = a.write(out);
+            assertTrue(queued > IoScratch.STAGING_SIZE, "only " + queued + " queued");
+            byte[] in = new byte[1 << 20];
+            // Under EPOLLET a short read is taken to mean "drained": it must not stop at 64 KiB.
+            assertEquals(queued, b.read(in, 0, in.length));
+            assertEquals(-1, MemorySegment.ofArray(in).asSlice(0, queued).mismatch(out.asSlice(0, queued)));
+            assertEquals(Descriptor.WOULD_BLOCK, b.read(in, 0, in.length));
+        }
+    }
+
+    @Test
+    void readingIntoReadOnlyMemoryIsRefused() throws Exception {
+        UnixStream[] p = UnixStream.pair();
+        try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
+            a.write(arena.allocate(4));
+            assertThrows(IllegalArgumentException.class, () -> b.read(arena.allocate(4).asReadOnly()));
+            assertThrows(IllegalArgumentException.class, () -> b.read(java.nio.ByteBuffer.allocateDirect(4).asReadOnlyBuffer()));
+            assertEquals(4, b.read(arena.allocate(4)), "nothing was consumed");
         }
     }
 
