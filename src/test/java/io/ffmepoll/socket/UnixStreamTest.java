@@ -157,6 +157,31 @@ class UnixStreamTest {
     }
 
     @Test
+    void vectorsBeyondOneCallStillMoveEverythingTheSocketTakes() throws Exception {
+        UnixStream[] p = UnixStream.pair();
+        try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
+            a.setOption(Option.SO_SNDBUF, 1 << 20);
+            b.setOption(Option.SO_RCVBUF, 1 << 20);
+            // 2000 parts (over UIO_MAXIOV), every other one on the heap.
+            MemorySegment pattern = Pump.pattern(arena, 2000 * 64);
+            MemorySegment[] out = new MemorySegment[2000];
+            for (int i = 0; i < out.length; i++) {
+                MemorySegment slice = pattern.asSlice(i * 64L, 64);
+                out[i] = i % 2 == 0 ? slice : MemorySegment.ofArray(slice.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+            assertEquals(2000 * 64, a.write(out, 0, out.length));
+            // Heap parts totalling more than the staging buffer, and more parts than UIO_MAXIOV.
+            MemorySegment[] in = new MemorySegment[1500];
+            for (int i = 0; i < in.length; i++) in[i] = MemorySegment.ofArray(new byte[100]);
+            assertEquals(2000 * 64, b.read(in, 0, in.length));
+            for (int i = 0; i < 1280; i++) {
+                assertEquals(-1, in[i].mismatch(pattern.asSlice(i * 100L, 100)), "part " + i);
+            }
+            assertEquals(Descriptor.WOULD_BLOCK, b.read(in, 0, in.length));
+        }
+    }
+
+    @Test
     void readingIntoReadOnlyMemoryIsRefused() throws Exception {
         UnixStream[] p = UnixStream.pair();
         try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
