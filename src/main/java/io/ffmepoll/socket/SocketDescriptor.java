@@ -551,7 +551,9 @@ public abstract class SocketDescriptor extends Descriptor {
                 for (int i = 0; i < fds.length; i++) {
                     Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
                     // Our own sockets are held for the call, so a racing close cannot hand the
-                    // kernel a recycled number; other descriptors are read with fd() (see report).
+                    // kernel a recycled number. Other descriptors (pipes, eventfds) can only be
+                    // read with fd(), as acquire() is not reachable from this package: closing
+                    // one while it is being sent is the caller's race.
                     int n;
                     if (d instanceof SocketDescriptor sd) {
                         n = sd.acquire();
