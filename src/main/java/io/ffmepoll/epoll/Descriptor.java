@@ -1,5 +1,6 @@
 package io.ffmepoll.epoll;
 
+import io.ffmepoll.internal.sys.Leases;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.lang.invoke.MethodHandles;
@@ -36,6 +37,20 @@ public abstract class Descriptor implements AutoCloseable {
         }
     }
     private static final int CLOSED = 1 << 31;
+
+    static {
+        Leases.install(new Leases.Access() {
+            @Override
+            public int acquire(Object descriptor) {
+                return ((Descriptor) descriptor).acquire();
+            }
+
+            @Override
+            public void release(Object descriptor) {
+                ((Descriptor) descriptor).release();
+            }
+        });
+    }
 
     private final int fd;
     /** Bit 31: closed; bits 0-30: calls in flight. */

@@ -64,6 +64,7 @@ public final class Errors {
         name(Linux.EEXIST(), "EEXIST"); name(Linux.EINVAL(), "EINVAL"); name(Linux.ENFILE(), "ENFILE");
         name(Linux.EMFILE(), "EMFILE"); name(Linux.ENOSPC(), "ENOSPC"); name(Linux.EPIPE(), "EPIPE");
         name(Linux.ENOSYS(), "ENOSYS"); name(Linux.ELOOP(), "ELOOP"); name(Linux.ENOTSOCK(), "ENOTSOCK");
+        name(Linux.EDESTADDRREQ(), "EDESTADDRREQ"); name(Linux.EPROTOTYPE(), "EPROTOTYPE");
         name(Linux.EMSGSIZE(), "EMSGSIZE"); name(Linux.ENOPROTOOPT(), "ENOPROTOOPT");
         name(Linux.EOPNOTSUPP(), "EOPNOTSUPP"); name(Linux.EAFNOSUPPORT(), "EAFNOSUPPORT");
         name(Linux.EADDRINUSE(), "EADDRINUSE"); name(Linux.EADDRNOTAVAIL(), "EADDRNOTAVAIL");

@@ -8,6 +8,7 @@ import io.ffmepoll.internal.gen.cmsghdr;
 import io.ffmepoll.internal.gen.linger;
 import io.ffmepoll.internal.gen.msghdr;
 import io.ffmepoll.internal.gen.ucred;
+import io.ffmepoll.internal.sys.Leases;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
@@ -540,7 +541,8 @@ public abstract class SocketDescriptor extends Descriptor {
             io.iovec(0, io.staging.address(), want);
         }
         MemorySegment msg = io.msghdr(1);
-        SocketDescriptor[] held = new SocketDescriptor[fds.length];
+        Descriptor[] held = new Descriptor[fds.length];
+        Leases.Access leases = Leases.access();
         int fd = acquire();
         try {
             if (fds.length > 0) {
@@ -550,17 +552,9 @@ public abstract class SocketDescriptor extends Descriptor {
                 c.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
                 for (int i = 0; i < fds.length; i++) {
                     Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
-                    // Our own sockets are held for the call, so a racing close cannot hand the
-                    // kernel a recycled number. Other descriptors (pipes, eventfds) can only be
-                    // read with fd(), as acquire() is not reachable from this package: closing
-                    // one while it is being sent is the caller's race.
-                    int n;
-                    if (d instanceof SocketDescriptor sd) {
-                        n = sd.acquire();
-                        held[i] = sd;
-                    } else {
-                        n = d.fd();
-                    }
+                    // Held for the call, so a racing close cannot hand the kernel a recycled number.
+                    int n = leases.acquire(d);
+                    held[i] = d;
                     c.set(ValueLayout.JAVA_INT, Control.DATA + 4L * i, n);
                 }
                 msghdr.msg_control(msg, c);
@@ -569,7 +563,7 @@ public abstract class SocketDescriptor extends Descriptor {
             long r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
             return result("sendmsg", r, want, false);
         } finally {
-            for (SocketDescriptor sd : held) if (sd != null) sd.release();
+            for (Descriptor d : held) if (d != null) leases.release(d);
             release();
         }
     }

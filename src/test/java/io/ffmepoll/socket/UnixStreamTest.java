@@ -321,4 +321,13 @@ class UnixStreamTest {
             assertNull(listener.accept());
         }
     }
+
+    @Test
+    void streamConnectToADatagramPathIsNamedEprototype() throws Exception {
+        SocketAddress path = UnixDomainSocketAddress.of(dir.resolve("dgram.sock"));
+        try (UnixDatagram dgram = UnixDatagram.bind(path)) {
+            NativeIOException e = assertThrows(NativeIOException.class, () -> UnixStream.connect(path).close());
+            assertEquals("EPROTOTYPE", e.errnoName(), e.getMessage());
+        }
+    }
 }

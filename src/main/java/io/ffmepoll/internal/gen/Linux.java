@@ -293,6 +293,15 @@ public class Linux extends Linux$shared {
     public static int ENOTSOCK() {
         return ENOTSOCK;
     }
+    private static final int EDESTADDRREQ = (int)89L;
+    /**
+     * {@snippet lang=c :
+     * #define EDESTADDRREQ 89
+     * }
+     */
+    public static int EDESTADDRREQ() {
+        return EDESTADDRREQ;
+    }
     private static final int EMSGSIZE = (int)90L;
     /**
      * {@snippet lang=c :
@@ -301,6 +310,15 @@ public class Linux extends Linux$shared {
      */
     public static int EMSGSIZE() {
         return EMSGSIZE;
+    }
+    private static final int EPROTOTYPE = (int)91L;
+    /**
+     * {@snippet lang=c :
+     * #define EPROTOTYPE 91
+     * }
+     */
+    public static int EPROTOTYPE() {
+        return EPROTOTYPE;
     }
     private static final int ENOPROTOOPT = (int)92L;
     /**
