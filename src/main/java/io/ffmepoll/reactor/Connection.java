@@ -518,6 +518,11 @@ public final class Connection extends Registration {
         EventLoop.LOG.log(System.Logger.Level.DEBUG, what, e);
     }
 
+    String debugState() {
+        return "queued=" + queued + " chunks=" + queue.size() + " writable=" + writable + " waitingForOut=" + waitingForOut
+                + " reading=" + reading + " inputPending=" + inputPending + " inputClosed=" + inputClosed + " closed=" + closed;
+    }
+
     @Override
     public String toString() {
         return "Connection[" + socket + ", loop " + loop.index() + (closed ? ", closed" : "") + "]";
