@@ -9,4 +9,5 @@ module io.ffmepoll {
     requires jdk.jfr;
 
     exports io.ffmepoll.epoll;
+    exports io.ffmepoll.socket;
 }
