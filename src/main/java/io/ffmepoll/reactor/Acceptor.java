@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * clients see a close rather than a hang), reopens the reserve and pauses accepting for the
  * backoff before trying again. Connections already open are served throughout.
  */
-final class Acceptor extends Registration {
+final class Acceptor extends Registration implements Stoppable {
 
     private static final int ACCEPT_BUDGET = 64;
 
@@ -59,12 +59,14 @@ final class Acceptor extends Registration {
         active = true;
     }
 
-    EventLoop loop() {
+    @Override
+    public EventLoop loop() {
         return loop;
     }
 
     /** Completes once this acceptor stopped and (if it owns it) closed its listener. */
-    CompletableFuture<Void> stopped() {
+    @Override
+    public CompletableFuture<Void> stopped() {
         return stopped;
     }
 
@@ -166,7 +168,8 @@ final class Acceptor extends Registration {
     }
 
     /** Stops accepting and releases the listener (if owned) and the reserve. */
-    void stop() {
+    @Override
+    public void stop() {
         if (!active) {
             stopped.complete(null);
             return;

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -59,6 +60,8 @@ public final class Connection extends Registration {
     private Timeout idleTimer;
     private Timeout lingerTimer;
     private Object attachment;
+    private boolean connecting;        // a client connect in progress: onOpen waits for OUT
+    final CompletableFuture<Connection> opened = new CompletableFuture<>();
 
     private Connection(EventLoop loop, StreamSocket socket, Handler handler) {
         this.loop = loop;
@@ -73,6 +76,7 @@ public final class Connection extends Registration {
      */
     static Connection open(EventLoop loop, StreamSocket socket, Handler handler) throws NativeIOException {
         Connection c = new Connection(loop, socket, handler);
+        c.connecting = !socket.isConnected();
         try {
             loop.register(c, socket, INTEREST);
         } catch (NativeIOException | RuntimeException e) {
@@ -82,13 +86,21 @@ public final class Connection extends Registration {
         loop.count(EventLoop.ACCEPTED, 1);
         loop.count(EventLoop.OPEN, 1);
         c.lastActivity = System.nanoTime();
-        if (c.config.idleTimeoutNanos() > 0) c.idleTimer = loop.scheduleAt(c.lastActivity + c.config.idleTimeoutNanos(), c::checkIdle);
-        try {
-            handler.onOpen(c);
-        } catch (Throwable t) {
-            c.failed(t);
+        if (c.config.idleTimeoutNanos() > 0) {
+            c.idleTimer = loop.scheduleAt(c.lastActivity + c.config.idleTimeoutNanos(), c::checkIdle);
         }
+        if (!c.connecting) c.opened();
         return c;
+    }
+
+    private void opened() {
+        try {
+            handler.onOpen(this);
+        } catch (Throwable t) {
+            failed(t);
+            return;
+        }
+        if (!closed) opened.complete(this);
     }
 
     /** The loop that serves this connection. */
@@ -239,6 +251,18 @@ public final class Connection extends Registration {
     @Override
     void onEvents(int bits) {
         if (closed) return;
+        if (connecting) {
+            if ((bits & (OUT | ERR | HUP)) == 0) return;
+            try {
+                if (!socket.finishConnect()) return;
+            } catch (IOException | RuntimeException e) {
+                closeNow(e);   // ECONNREFUSED, ETIMEDOUT...
+                return;
+            }
+            connecting = false;
+            opened();
+            if (closed) return;
+        }
         try {
             // OUT/ERR first, then IN, then hang-up: a peer that sends its last bytes and closes
             // is reported in one event, and the bytes must be read before the close is handled.
@@ -270,6 +294,11 @@ public final class Connection extends Registration {
 
     private void readInput() throws IOException {
         if (!inputPending || inputClosed || (!reading && !lingering)) return;
+        if (loop.iteration == servedIn) {
+            loop.markReady(this);   // already had this iteration's budget (event and resume both asked)
+            return;
+        }
+        servedIn = loop.iteration;
         MemorySegment buffer = loop.readBuffer;
         long bufferSize = buffer.byteSize();
         int budget = config.readBudget();
@@ -480,6 +509,9 @@ public final class Connection extends Registration {
         socket.close();   // also removes the fd from the epoll set: no epoll_ctl
         discardQueue();
         loop.count(EventLoop.OPEN, -1);
+        if (!opened.isDone()) {
+            opened.completeExceptionally(cause != null ? cause : new IOException("closed before it was open"));
+        }
         try {
             handler.onClose(this, cause);
         } catch (Throwable t) {

@@ -98,6 +98,8 @@ public final class EventLoop implements Executor {
     private final ArrayDeque<Registration> stillReady = new ArrayDeque<>();
     private long armedTimerFd = Long.MIN_VALUE;
     private boolean shutdownBegun;
+    /** Loop iterations so far; a registration uses at most one read budget per iteration. */
+    long iteration;
     private Arena arena;
     MemorySegment readBuffer;
     BufferPool pool;
@@ -253,7 +255,8 @@ public final class EventLoop implements Executor {
     }
 
     /**
-     * Serves an open, connected, non-blocking socket on this loop with {@code handler}.
+     * Serves an open non-blocking socket on this loop with {@code handler}: connected, or with
+     * a connect in progress (the future then completes once it is established, or fails).
      * Callable from any thread. The loop owns the socket from this call on, whatever happens:
      * if the loop is shutting down the socket is closed and the future (or this call) fails
      * with {@link RejectedExecutionException}.
@@ -273,7 +276,10 @@ public final class EventLoop implements Executor {
                 return;
             }
             try {
-                f.complete(Connection.open(this, socket, handler));
+                Connection.open(this, socket, handler).opened.whenComplete((c, e) -> {
+                    if (e != null) f.completeExceptionally(e);
+                    else f.complete(c);
+                });
             } catch (Throwable t) {   // open() closed the socket
                 f.completeExceptionally(t);
             }
@@ -419,6 +425,7 @@ public final class EventLoop implements Executor {
             count(WAIT_NANOS, workStart - waitStart);
             count(WAITS, 1);
             count(EVENTS, n);
+            iteration++;
 
             for (int i = 0; i < n; i++) {
                 long token = events.token(i);
@@ -510,6 +517,11 @@ public final class EventLoop implements Executor {
             Registration r = stillReady.poll();
             r.queuedReady = false;
             if (tokens.get(r.token) != r) continue;   // closed meanwhile
+            if (r.servedIn == iteration) {
+                // An event already gave it a budget in this iteration: its next turn is the next one.
+                markReady(r);
+                continue;
+            }
             SlowHandlerEvent jfr = new SlowHandlerEvent();
             jfr.begin();
             try {

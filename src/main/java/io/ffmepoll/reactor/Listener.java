@@ -1,6 +1,6 @@
 package io.ffmepoll.reactor;
 
-import io.ffmepoll.socket.StreamListener;
+import io.ffmepoll.epoll.Descriptor;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -10,9 +10,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A listening address served by a {@link Reactor}: one listener per loop bound with
- * {@code SO_REUSEPORT} (TCP), or one listener shared by all loops with {@code EPOLLEXCLUSIVE}
- * (Unix domain). Closing it stops accepting; connections already accepted stay open.
+ * An address a {@link Reactor} serves: one listener per loop bound with {@code SO_REUSEPORT}
+ * (TCP), one listener shared by all loops with {@code EPOLLEXCLUSIVE} (Unix domain), or one
+ * {@code SO_REUSEPORT} datagram socket per loop (UDP). Closing it stops accepting (receiving);
+ * connections already accepted stay open.
  * {@snippet :
  * try (Listener l = reactor.listen(new InetSocketAddress("127.0.0.1", 0), Echo::new)) {
  *     int port = l.port();
@@ -23,10 +24,10 @@ import java.util.concurrent.TimeUnit;
 public final class Listener implements AutoCloseable {
 
     private final SocketAddress address;
-    private final List<Acceptor> acceptors;
-    private final StreamListener shared;
+    private final List<? extends Stoppable> acceptors;
+    private final Descriptor shared;
 
-    Listener(SocketAddress address, List<Acceptor> acceptors, StreamListener shared) {
+    Listener(SocketAddress address, List<? extends Stoppable> acceptors, Descriptor shared) {
         this.address = address;
         this.acceptors = List.copyOf(acceptors);
         this.shared = shared;
@@ -52,7 +53,7 @@ public final class Listener implements AutoCloseable {
         boolean inLoop = false;
         CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.size()];
         for (int i = 0; i < done.length; i++) {
-            Acceptor a = acceptors.get(i);
+            Stoppable a = acceptors.get(i);
             done[i] = a.stopped();
             try {
                 a.loop().execute(a::stop);

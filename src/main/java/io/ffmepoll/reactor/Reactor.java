@@ -1,10 +1,15 @@
 package io.ffmepoll.reactor;
 
 import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.socket.Option;
 import io.ffmepoll.socket.TcpListener;
+import io.ffmepoll.socket.TcpStream;
+import io.ffmepoll.socket.UdpSocket;
+import io.ffmepoll.socket.UnixListener;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +116,88 @@ public final class Reactor implements AutoCloseable {
             throw e;
         }
         return new Listener(bound, acceptors, null);
+    }
+
+    /**
+     * Listens on a Unix-domain address ({@link java.net.UnixDomainSocketAddress}, or an
+     * {@link io.ffmepoll.socket.AbstractName}) or, for an {@link InetSocketAddress}, as
+     * {@link #listen(InetSocketAddress, Supplier)}. A Unix listener is one socket registered
+     * with every loop with {@code EPOLLEXCLUSIVE}: the kernel wakes one loop per connection,
+     * and that loop keeps it. The socket file is removed when the listener closes.
+     * @throws NativeIOException EADDRINUSE if the path exists, EACCES...
+     */
+    public Listener listen(SocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
+        if (address instanceof InetSocketAddress inet) return listen(inet, handlers);
+        Objects.requireNonNull(handlers, "handlers");
+        UnixListener shared = UnixListener.bind(address, config.backlog());
+        List<Acceptor> acceptors = new ArrayList<>();
+        try {
+            for (EventLoop loop : loops) {
+                Acceptor a = new Acceptor(loop, shared, false, handlers);
+                await(loop.submit(() -> {
+                    a.start(true);
+                    return null;
+                }));
+                acceptors.add(a);
+            }
+        } catch (IOException | RuntimeException e) {
+            new Listener(address, acceptors, shared).close();
+            throw e;
+        }
+        return new Listener(address, acceptors, shared);
+    }
+
+    /**
+     * Serves UDP on {@code address} with one {@code SO_REUSEPORT} socket per loop (the kernel
+     * spreads senders over them by address hash), each with a handler from {@code handlers}.
+     * @return a handle whose {@link Listener#port()} is the bound port
+     * @throws NativeIOException bind failures; nothing stays open
+     */
+    public Listener bindUdp(InetSocketAddress address, Supplier<? extends DatagramHandler> handlers) throws IOException {
+        Objects.requireNonNull(handlers, "handlers");
+        List<DatagramEndpoint> endpoints = new ArrayList<>();
+        InetSocketAddress bound = address;
+        try {
+            for (EventLoop loop : loops) {
+                UdpSocket s = UdpSocket.bind(bound, Option.SO_REUSEPORT.of(true));
+                if (endpoints.isEmpty()) bound = s.localAddress();
+                DatagramEndpoint e;
+                try {
+                    e = new DatagramEndpoint(loop, s, Objects.requireNonNull(handlers.get(), "handler"));
+                } catch (RuntimeException ex) {
+                    s.close();
+                    throw ex;
+                }
+                await(loop.submit(() -> {
+                    e.start();
+                    return null;
+                }));
+                endpoints.add(e);
+            }
+        } catch (IOException | RuntimeException e) {
+            new Listener(bound, endpoints, null).close();
+            throw e;
+        }
+        return new Listener(bound, endpoints, null);
+    }
+
+    /**
+     * Connects to a TCP address from a loop chosen round-robin; the future completes when the
+     * connection is established (after {@link Handler#onOpen}) or fails (ECONNREFUSED...).
+     * {@snippet :
+     * Connection c = reactor.connect(new InetSocketAddress("127.0.0.1", 8080), new Client()).join();
+     * }
+     */
+    public CompletableFuture<Connection> connect(InetSocketAddress remote, Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        TcpStream s;
+        try {
+            s = TcpStream.connect(remote);
+            if (config.tcpNoDelay()) s.setOption(Option.TCP_NODELAY, true);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return next().register(s, handler);
     }
 
     static <T> T await(CompletableFuture<T> f) throws IOException {

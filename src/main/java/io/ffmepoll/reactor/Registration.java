@@ -10,6 +10,8 @@ abstract class Registration {
     long token;
     /** Whether this is on the loop's still-ready list. */
     boolean queuedReady;
+    /** The loop iteration in which this last used a read budget: one budget per iteration. */
+    long servedIn = -1;
 
     /** Handles the {@code EPOLL*} bits of one event. */
     abstract void onEvents(int events);
