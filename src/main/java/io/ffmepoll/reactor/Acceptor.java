@@ -37,6 +37,7 @@ final class Acceptor extends Registration implements Stoppable {
     private boolean backingOff;
     private Timeout backoff;
     private boolean active;
+    private boolean exhausted;   // in an out-of-descriptors episode: logged once, until an accept succeeds
 
     Acceptor(EventLoop loop, StreamListener listener, boolean ownsListener, Supplier<? extends Handler> handlers) {
         this.loop = loop;
@@ -95,13 +96,17 @@ final class Acceptor extends Registration implements Stoppable {
                 }
                 if (errno == Errors.ECONNABORTED || errno == Errors.EPERM) continue;  // that one is gone
                 // ENOBUFS, ENOMEM and the unexpected: pause rather than retry in a tight loop
-                EventLoop.LOG.log(System.Logger.Level.WARNING, "accept failed on " + listener + "; pausing", e);
+                Log.log(System.Logger.Level.WARNING, "accept failed on " + listener + "; pausing", e);
                 pause();
                 return;
             } catch (IllegalStateException closed) {
                 return;   // listener closed by another loop sharing it
             }
             if (s == null) return;   // EAGAIN: drained
+            if (exhausted) {
+                exhausted = false;
+                Log.log(System.Logger.Level.INFO, () -> "accept on " + listener + " works again");
+            }
             open(s);
             if (!active) return;
         }
@@ -116,21 +121,24 @@ final class Acceptor extends Registration implements Stoppable {
             if (h == null) throw new NullPointerException("handler factory returned null");
         } catch (Throwable t) {
             loop.count(EventLoop.FAILURES, 1);
-            EventLoop.LOG.log(System.Logger.Level.WARNING, "cannot set up accepted connection on " + listener, t);
+            Log.log(System.Logger.Level.WARNING, "cannot set up accepted connection on " + listener, t);
             s.close();
             return;
         }
         try {
             Connection.open(loop, s, h);
         } catch (NativeIOException | RuntimeException e) {
-            EventLoop.LOG.log(System.Logger.Level.WARNING, "cannot register accepted connection", e);
+            Log.log(System.Logger.Level.WARNING, "cannot register accepted connection", e);
         }
     }
 
     private void outOfDescriptors(NativeIOException e) {
-        EventLoop.LOG.log(System.Logger.Level.WARNING, () -> "accept on " + listener + ": " + e.errnoName()
-                + "; refusing pending connections and pausing accept for "
-                + loop.config.acceptBackoffNanos() / 1_000_000 + " ms");
+        if (!exhausted) {
+            exhausted = true;
+            Log.log(System.Logger.Level.WARNING, () -> "accept on " + listener + ": " + e.errnoName()
+                    + "; refusing pending connections and pausing accept for "
+                    + loop.config.acceptBackoffNanos() / 1_000_000 + " ms at a time");
+        }
         if (reserve != null) {
             reserve.close();
             reserve = null;

@@ -490,10 +490,10 @@ public final class Connection extends Registration {
     /** A handler or the socket threw: close with the cause; handler bugs are logged. */
     void failed(Throwable t) {
         if (t instanceof IOException) {
-            EventLoop.LOG.log(System.Logger.Level.DEBUG, () -> this + " closed: " + t);
+            Log.log(System.Logger.Level.DEBUG, () -> this + " closed: " + t);
         } else {
             loop.count(EventLoop.FAILURES, 1);
-            EventLoop.LOG.log(System.Logger.Level.WARNING, this + ": handler " + handlerName() + " failed; connection closed", t);
+            Log.log(System.Logger.Level.WARNING, this + ": handler " + handlerName() + " failed; connection closed", t);
         }
         closeNow(t);
     }
@@ -516,7 +516,7 @@ public final class Connection extends Registration {
             handler.onClose(this, cause);
         } catch (Throwable t) {
             loop.count(EventLoop.FAILURES, 1);
-            EventLoop.LOG.log(System.Logger.Level.WARNING, this + ": onClose of " + handlerName() + " failed", t);
+            Log.log(System.Logger.Level.WARNING, this + ": onClose of " + handlerName() + " failed", t);
         }
     }
 
@@ -547,7 +547,7 @@ public final class Connection extends Registration {
     }
 
     private static void LOG_DEBUG(String what, Throwable e) {
-        EventLoop.LOG.log(System.Logger.Level.DEBUG, what, e);
+        Log.log(System.Logger.Level.DEBUG, what, e);
     }
 
     String debugState() {

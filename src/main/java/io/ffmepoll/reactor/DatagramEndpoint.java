@@ -97,7 +97,7 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
             } catch (NativeIOException e) {
                 // sendmmsg fails only when its first datagram does (EMSGSIZE, a refused port's
                 // ICMP): that datagram is lost, not the socket
-                EventLoop.LOG.log(System.Logger.Level.DEBUG, () -> this + ": send failed: " + e);
+                Log.log(System.Logger.Level.DEBUG, () -> this + ": send failed: " + e);
                 dropped++;
                 off++;
                 continue;
@@ -132,7 +132,7 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
                     n = socket.receive(in);
                 } catch (NativeIOException e) {
                     // a pending ICMP error (ECONNREFUSED) is reported once; the socket is fine
-                    EventLoop.LOG.log(System.Logger.Level.DEBUG, () -> this + ": receive: " + e);
+                    Log.log(System.Logger.Level.DEBUG, () -> this + ": receive: " + e);
                     continue;
                 }
                 if (n == Descriptor.WOULD_BLOCK) {
@@ -147,7 +147,7 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
                         handler.onDatagram(this, m, in.sender(i));
                     } catch (RuntimeException | Error t) {
                         loop.count(EventLoop.FAILURES, 1);
-                        EventLoop.LOG.log(System.Logger.Level.WARNING, this + ": handler failed", t);
+                        Log.log(System.Logger.Level.WARNING, this + ": handler failed", t);
                     }
                     if (!active) return;
                 }
@@ -177,7 +177,7 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         try {
             handler.onClose(this, null);
         } catch (Throwable t) {
-            EventLoop.LOG.log(System.Logger.Level.WARNING, this + ": onClose failed", t);
+            Log.log(System.Logger.Level.WARNING, this + ": onClose failed", t);
         }
         stopped.complete(null);
     }

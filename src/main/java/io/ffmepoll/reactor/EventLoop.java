@@ -54,7 +54,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class EventLoop implements Executor {
 
-    static final System.Logger LOG = System.getLogger("io.ffmepoll.reactor");
 
     static final long WAKE_TOKEN = -1L;
     static final long TIMER_TOKEN = -2L;
@@ -103,6 +102,22 @@ public final class EventLoop implements Executor {
     private Arena arena;
     MemorySegment readBuffer;
     BufferPool pool;
+
+    /**
+     * Loads the classes the loop needs when the process is out of descriptors, before it is:
+     * loading a class can open a file (from an exploded module directory, or a resource), which
+     * fails with EMFILE exactly then.
+     */
+    private static final Class<?>[] PRELOADED = {
+            Log.class, Timeout.class, Acceptor.class, Connection.class, DatagramEndpoint.class, BufferPool.class,
+            BufferPool.Chunk.class, SlowHandlerEvent.class, LoopCounters.class, NativeIOException.class,
+            io.ffmepoll.epoll.ClosedDescriptorException.class, io.ffmepoll.epoll.Errors.class,
+            java.util.concurrent.CancellationException.class, java.util.concurrent.TimeoutException.class,
+            java.io.IOException.class};
+
+    static {
+        Log.log(System.Logger.Level.TRACE, () -> PRELOADED.length + " classes preloaded");
+    }
 
     EventLoop(Reactor reactor, int index, Config config) throws NativeIOException {
         this.reactor = reactor;
@@ -365,7 +380,7 @@ public final class EventLoop implements Executor {
             } catch (IllegalStateException closed) {
                 // terminated meanwhile: nobody left to wake
             } catch (NativeIOException e) {
-                LOG.log(System.Logger.Level.WARNING, "event loop " + index + ": wakeup failed", e);
+                Log.log(System.Logger.Level.WARNING, "event loop " + index + ": wakeup failed", e);
             }
         }
     }
@@ -394,7 +409,7 @@ public final class EventLoop implements Executor {
         try {
             loop();
         } catch (Throwable fatal) {
-            LOG.log(System.Logger.Level.ERROR, "event loop " + index + " failed; closing its connections", fatal);
+            Log.log(System.Logger.Level.ERROR, "event loop " + index + " failed; closing its connections", fatal);
         } finally {
             terminate();
         }
@@ -549,7 +564,7 @@ public final class EventLoop implements Executor {
             try {
                 t.task().run();
             } catch (Throwable e) {
-                LOG.log(System.Logger.Level.WARNING, "event loop " + index + ": timeout task failed", e);
+                Log.log(System.Logger.Level.WARNING, "event loop " + index + ": timeout task failed", e);
             }
             commit(jfr, t.task(), "timer");
         }
@@ -570,7 +585,7 @@ public final class EventLoop implements Executor {
         try {
             task.run();
         } catch (Throwable e) {
-            LOG.log(System.Logger.Level.WARNING, "event loop " + index + ": task failed", e);
+            Log.log(System.Logger.Level.WARNING, "event loop " + index + ": task failed", e);
         }
         commit(jfr, task, "task");
     }
@@ -586,11 +601,11 @@ public final class EventLoop implements Executor {
     /** A registration threw where it should not have: log, count and release it. */
     private void crashed(Registration r, Throwable t) {
         count(FAILURES, 1);
-        LOG.log(System.Logger.Level.WARNING, "event loop " + index + ": " + r + " failed; closing it", t);
+        Log.log(System.Logger.Level.WARNING, "event loop " + index + ": " + r + " failed; closing it", t);
         try {
             r.terminate();
         } catch (Throwable again) {
-            LOG.log(System.Logger.Level.WARNING, "event loop " + index + ": closing " + r + " failed", again);
+            Log.log(System.Logger.Level.WARNING, "event loop " + index + ": closing " + r + " failed", again);
         }
         tokens.remove(r.token);
     }
@@ -605,7 +620,7 @@ public final class EventLoop implements Executor {
                 try {
                     r.terminate();
                 } catch (Throwable t) {
-                    LOG.log(System.Logger.Level.WARNING, "event loop " + index + ": closing " + r + " failed", t);
+                    Log.log(System.Logger.Level.WARNING, "event loop " + index + ": closing " + r + " failed", t);
                 }
                 tokens.remove(r.token);
             });
@@ -636,7 +651,7 @@ public final class EventLoop implements Executor {
         try {
             c.close();
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.DEBUG, "close failed", e);
+            Log.log(System.Logger.Level.DEBUG, "close failed", e);
         }
     }
 

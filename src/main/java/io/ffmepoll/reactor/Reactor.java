@@ -263,7 +263,7 @@ public final class Reactor implements AutoCloseable {
         for (;;) {
             try {
                 if (!awaitTermination(closeGrace.plusSeconds(5))) {
-                    EventLoop.LOG.log(System.Logger.Level.WARNING, "reactor loops did not end in time");
+                    Log.log(System.Logger.Level.WARNING, "reactor loops did not end in time");
                 }
                 break;
             } catch (InterruptedException e) {
