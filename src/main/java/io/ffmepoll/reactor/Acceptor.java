@@ -10,6 +10,7 @@ import io.ffmepoll.socket.StreamSocket;
 import io.ffmepoll.socket.TcpStream;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -39,10 +40,18 @@ final class Acceptor extends Registration implements Stoppable {
     private boolean active;
     private boolean exhausted;   // in an out-of-descriptors episode: logged once, until an accept succeeds
 
-    Acceptor(EventLoop loop, StreamListener listener, boolean ownsListener, Supplier<? extends Handler> handlers) {
+    /** For a shared listener: acceptors not yet stopped; the last one to stop closes it. */
+    private final AtomicInteger sharers;
+
+    /**
+     * @param sharers null if this acceptor owns {@code listener}; else the count of acceptors
+     *        sharing it, the last of which closes it when it stops
+     */
+    Acceptor(EventLoop loop, StreamListener listener, AtomicInteger sharers, Supplier<? extends Handler> handlers) {
         this.loop = loop;
         this.listener = listener;
-        this.ownsListener = ownsListener;
+        this.ownsListener = sharers == null;
+        this.sharers = sharers;
         this.handlers = handlers;
     }
 
@@ -189,6 +198,7 @@ final class Acceptor extends Registration implements Stoppable {
             listener.close();   // closing removes it from the epoll set
         } else {
             loop.deregister(this, listener);
+            if (sharers.decrementAndGet() == 0) listener.close();
         }
         EventLoop.closeQuietly(reserve);
         reserve = null;

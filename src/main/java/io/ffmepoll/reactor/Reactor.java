@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -103,7 +102,7 @@ public final class Reactor implements AutoCloseable {
                 if (i == 0) bound = l.localAddress();   // the others join the chosen port
             }
             for (int i = 0; i < loops.size(); i++) {
-                Acceptor a = new Acceptor(loops.get(i), sockets.get(i), true, handlers);
+                Acceptor a = new Acceptor(loops.get(i), sockets.get(i), null, handlers);
                 await(loops.get(i).submit(() -> {
                     a.start(false);
                     return null;
@@ -131,9 +130,10 @@ public final class Reactor implements AutoCloseable {
         Objects.requireNonNull(handlers, "handlers");
         UnixListener shared = UnixListener.bind(address, config.backlog());
         List<Acceptor> acceptors = new ArrayList<>();
+        AtomicInteger sharers = new AtomicInteger(loops.size());
         try {
             for (EventLoop loop : loops) {
-                Acceptor a = new Acceptor(loop, shared, false, handlers);
+                Acceptor a = new Acceptor(loop, shared, sharers, handlers);
                 await(loop.submit(() -> {
                     a.start(true);
                     return null;
