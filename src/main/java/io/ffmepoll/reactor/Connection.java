@@ -450,7 +450,7 @@ public final class Connection extends Registration {
             socket.shutdownOutput();
         } catch (IOException | RuntimeException e) {
             // ENOTCONN: the peer is gone; the close that follows reports it
-            LOG_DEBUG("shutdownOutput failed", e);
+            logDebug("shutdownOutput failed", e);
         }
     }
 
@@ -546,13 +546,8 @@ public final class Connection extends Registration {
         }
     }
 
-    private static void LOG_DEBUG(String what, Throwable e) {
+    private static void logDebug(String what, Throwable e) {
         Log.log(System.Logger.Level.DEBUG, what, e);
-    }
-
-    String debugState() {
-        return "queued=" + queued + " chunks=" + queue.size() + " writable=" + writable + " waitingForOut=" + waitingForOut
-                + " reading=" + reading + " inputPending=" + inputPending + " inputClosed=" + inputClosed + " closed=" + closed;
     }
 
     @Override
