@@ -60,10 +60,11 @@ class TimeoutTest {
                 List<Integer> order = new CopyOnWriteArrayList<>();
                 CountDownLatch done = new CountDownLatch(3);
                 AtomicBoolean cancelledRan = new AtomicBoolean();
-                loop.schedule(Duration.ofMillis(30), () -> { order.add(3); done.countDown(); });
-                loop.schedule(Duration.ofMillis(10), () -> { order.add(1); done.countDown(); });
-                Timeout cancelled = loop.schedule(Duration.ofMillis(15), () -> cancelledRan.set(true));
-                loop.schedule(Duration.ofMillis(20), () -> { order.add(2); done.countDown(); });
+                long base = System.nanoTime() + 20_000_000;   // one base: the order cannot depend on scheduling delays
+                loop.scheduleAt(base + 30_000_000, () -> { order.add(3); done.countDown(); });
+                loop.scheduleAt(base + 10_000_000, () -> { order.add(1); done.countDown(); });
+                Timeout cancelled = loop.scheduleAt(base + 15_000_000, () -> cancelledRan.set(true));
+                loop.scheduleAt(base + 20_000_000, () -> { order.add(2); done.countDown(); });
                 assertTrue(cancelled.cancel());
                 assertFalse(cancelled.cancel(), "second cancel");
                 assertTrue(done.await(5, TimeUnit.SECONDS));
