@@ -102,6 +102,8 @@ class EchoTest {
                     }
                     long open = r.counters().stream().mapToLong(LoopCounters::connections).sum();
                     assertEquals(1000, open);
+                    // 1,000 connections readable at once fill a 64-event array: it must have grown.
+                    assertTrue(r.counters().stream().anyMatch(c -> c.eventCapacity() > 64), r.counters().toString());
                 } finally {
                     for (SocketChannel c : clients) c.close();
                 }
