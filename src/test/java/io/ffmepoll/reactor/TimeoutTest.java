@@ -21,8 +21,8 @@ class TimeoutTest {
 
     /**
      * A 300 µs timeout fires after its deadline, never before, and not a rounded-up
-     * millisecond later: the median lateness stays well under the 700 µs that rounding
-     * 300 µs up to 1 ms would add.
+     * millisecond later: the median lateness stays under the 700 µs that rounding 300 µs up
+     * to 1 ms would add to every run.
      */
     @Test
     void subMillisecondTimeoutsFireOnTimeNotEarlyNorRoundedToAMillisecond() {
@@ -44,7 +44,8 @@ class TimeoutTest {
                 Arrays.sort(lateness);
                 long median = lateness[n / 2];
                 if (Epoll.hasPwait2()) {
-                    assertTrue(median < 500_000, "median lateness " + median + " ns: rounded to milliseconds?");
+                    // Rounding 300 µs up to a millisecond makes every run at least 700 µs late.
+                    assertTrue(median < 650_000, "median lateness " + median + " ns: rounded to milliseconds?");
                 } else {
                     assertTrue(median < 2_000_000, "median lateness " + median + " ns");
                 }
