@@ -10,4 +10,5 @@ module io.ffmepoll {
 
     exports io.ffmepoll.epoll;
     exports io.ffmepoll.socket;
+    exports io.ffmepoll.reactor;
 }
