@@ -39,7 +39,7 @@ final class Report {
             for (String impl : impls) {
                 String skip = skipped.get(impl + "/" + s.proto());
                 if (skip != null) {
-                    b.append(String.format(Locale.ROOT, "%-13s %-9s not measured: %s%n", s.name(), impl, shorten(skip, 90)));
+                    b.append(String.format(Locale.ROOT, "%-13s %-9s not measured: %s%n", s.name(), impl, shorten(skip, 110)));
                     continue;
                 }
                 if (!measured(runs, s.name(), impl)) {

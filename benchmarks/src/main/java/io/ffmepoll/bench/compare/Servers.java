@@ -127,7 +127,7 @@ final class Servers {
         Files.createDirectories(logs);
         Path log = logs.resolve(impl + "-" + proto + ".log");
         ProcessBuilder pb = new ProcessBuilder(command(impl, proto, port, loops, pin));
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.to(log.toFile()));
         Process p = pb.start();
         BlockingQueue<String> lines = new ArrayBlockingQueue<>(64);
         Thread drain = new Thread(() -> {
@@ -160,6 +160,11 @@ final class Servers {
     private static String lastLine(Path log) {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (String l : all) {
+                if (l.contains("ClassNotFoundException") && l.contains("FfmServer")) {
+                    return ": io.ffmepoll.bench.ffm.FfmServer is not in this build (see " + log.getFileName() + ")";
+                }
+            }
             for (int i = all.size() - 1; i >= 0; i--) {
                 if (!all.get(i).isBlank()) return ": " + all.get(i).trim();
             }
