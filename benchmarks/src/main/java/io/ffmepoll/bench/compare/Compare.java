@@ -2,6 +2,7 @@ package io.ffmepoll.bench.compare;
 
 import io.ffmepoll.bench.common.Args;
 import io.ffmepoll.bench.load.LoadGen;
+import io.ffmepoll.bench.load.Wrk;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,12 @@ public final class Compare {
         double warmup = a.decimal("warmup", 1.0);
         double duration = a.decimal("duration", 2.0);
         boolean pin = Servers.canPin() && !a.flag("no-pin");
-        new Compare(scenarios, impls, rounds, loops, warmup, duration, pin).run();
+        boolean wrk = a.flag("wrk");
+        if (wrk && !Wrk.available()) {
+            System.err.println("bench compare: --wrk needs wrk on the PATH (apt-get install wrk)");
+            System.exit(2);
+        }
+        new Compare(scenarios, impls, rounds, loops, warmup, duration, pin, wrk).run();
     }
 
     private final List<Scenario> scenarios;
@@ -75,11 +81,13 @@ public final class Compare {
     private final double warmup;
     private final double duration;
     private final boolean pin;
+    private final boolean wrk;
     private final Map<String, String> skipped = new LinkedHashMap<>();
     private final Map<String, List<String>> warnings = new LinkedHashMap<>();
     private final List<Run> runs = new ArrayList<>();
 
-    Compare(List<Scenario> scenarios, List<String> impls, int rounds, int loops, double warmup, double duration, boolean pin) {
+    Compare(List<Scenario> scenarios, List<String> impls, int rounds, int loops, double warmup, double duration, boolean pin,
+            boolean wrk) {
         this.scenarios = scenarios;
         this.impls = impls;
         this.rounds = rounds;
@@ -87,6 +95,7 @@ public final class Compare {
         this.warmup = warmup;
         this.duration = duration;
         this.pin = pin;
+        this.wrk = wrk;
     }
 
     private static void progress(String s) {
@@ -98,7 +107,8 @@ public final class Compare {
         long t0 = System.nanoTime();
         progress(String.format(Locale.ROOT, "compare: %d scenario(s) x %d implementation(s) x %d round(s), %s loop(s), warmup %.1fs, window %.1fs, %s",
                 scenarios.size(), impls.size(), rounds, loops, warmup, duration,
-                pin ? "server on CPU 0, load on CPU 1" : "NOT pinned (needs taskset and 2 CPUs)"));
+                pin ? "server on CPU 0, load on CPU 1" : "NOT pinned (needs taskset and 2 CPUs)")
+                + (wrk ? ", HTTP load by wrk" : ""));
         checkFdLimit();
         // 1. correctness gate
         List<String> protos = scenarios.stream().map(Scenario::proto).distinct().toList();
@@ -197,7 +207,14 @@ public final class Compare {
         String note = null;
         LoadGen.Result res;
         try {
-            res = new LoadGen(cfg, new LoadGen.Hooks() {
+            if (wrk && s.proto().equals("http") && s.mode().equals("closed")) {
+                // Warm up with wrk too, then time a second wrk run between the CPU readings.
+                Wrk.run(cfg, warmup, Servers.home(), pin ? 1 : -1);
+                cpu[0] = Servers.cpuSeconds(pid);
+                res = Wrk.run(cfg, duration, Servers.home(), pin ? 1 : -1);
+                cpu[1] = Servers.cpuSeconds(pid);
+                rss[1] = Servers.rssBytes(pid);
+            } else res = new LoadGen(cfg, new LoadGen.Hooks() {
                 @Override
                 public void idleOpened(int count) {
                     // Wait until the server holds them all, then take its RSS.

@@ -89,15 +89,30 @@ public final class LoadGen {
 
     public static void main(String[] argv) throws IOException {
         Config c;
+        Args args = new Args(argv);
         try {
-            c = Config.parse(new Args(argv));
+            c = Config.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("bench load: " + e.getMessage());
             System.exit(2);
             return;
         }
-        Result r = new LoadGen(c, new Hooks() { }).run();
-        System.out.println(r.json());
+        Result r;
+        if (args.get("tool", "java").equals("wrk")) {
+            if (!Wrk.available()) {
+                System.err.println("bench load: --tool wrk needs wrk (apt-get install wrk)");
+                System.exit(2);
+            }
+            if (!c.proto().equals("http") || !c.mode().equals("closed")) {
+                System.err.println("bench load: --tool wrk drives --proto http in closed loop only");
+                System.exit(2);
+            }
+            r = Wrk.run(c, c.duration(), System.getenv().getOrDefault("BENCH_HOME", "."), -1);
+            System.out.println(Wrk.json(r));
+        } else {
+            r = new LoadGen(c, new Hooks() { }).run();
+            System.out.println(r.json());
+        }
         if (r.errors > 0) System.exit(1);
     }
 
