@@ -115,7 +115,7 @@ final class Report {
     static String svg(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs, String stamp) {
         int width = 820;
         int label = 90;
-        int barArea = 470;
+        int barArea = 420;
         int rowH = 22;
         int panelH = 34 + rowH * impls.size() + 10;
         int height = 40 + panelH * scenarios.size();
@@ -124,7 +124,7 @@ final class Report {
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
                 width, height, width, height));
         b.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">ffm-epoll benchmark %s: median throughput (bar) and p99 latency</text>%n", esc(stamp)));
+        b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">ffm-epoll benchmark %s: median throughput (bars), server CPU per unit, p99 latency</text>%n", esc(stamp)));
         int y = 40;
         for (Scenario s : scenarios) {
             String unit = unit(runs, s.name());
@@ -144,10 +144,12 @@ final class Report {
                 } else {
                     int w = (int) Math.max(1, Math.round(barArea * t / max));
                     double p99 = median(runs, s.name(), impl, Compare.Run::p99);
+                    double cpu = median(runs, s.name(), impl, r -> r.cpuPerUnit(s));
                     b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", label, ry + 2, w, rowH - 6,
                             COLOURS.getOrDefault(impl, "#868e96")));
                     b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s%s</text>%n", label + w + 6, ry + 14,
-                            esc(Compare.fmt(t)), s.mode().equals("bulk") ? "" : esc("  (p99 " + Compare.fmt(p99) + " µs)")));
+                            esc(Compare.fmt(t)), esc("  " + Compare.fmt(cpu) + " " + s.cpuUnit()
+                                    + (s.mode().equals("bulk") ? "" : ", p99 " + Compare.fmt(p99) + " µs"))));
                 }
                 ry += rowH;
             }
