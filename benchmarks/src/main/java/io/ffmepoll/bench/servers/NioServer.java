@@ -11,20 +11,24 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
  * The java.nio baseline: K selector threads, the listener on the first, accepted channels
- * handed out round-robin. Written as a careful NIO user would: direct buffers allocated once
- * per connection, {@code select(Consumer)} so no selected-key set is iterated, reads stop while
- * a write is pending (bounded memory per connection).
+ * handed out round-robin. Written as a careful NIO user would: one direct read buffer per loop,
+ * pooled direct buffers only for bytes a connection must keep, {@code select(Consumer)} so no
+ * selected-key set is iterated, reads stop while a write is pending (bounded memory).
  */
 public final class NioServer {
 
     private static final int BUFFER = 16 * 1024;
     private static final int READS_PER_EVENT = 16;
+    private static final int POOL_LIMIT = 256;
+    private static final int MAX_RESPONSE = Math.max(HttpHello.RESPONSE.length,
+            Math.max(HttpHello.BAD_REQUEST.length, HttpHello.TOO_LARGE.length));
 
     public static void main(String[] argv) throws IOException {
         Args args = new Args(argv);
@@ -35,7 +39,7 @@ public final class NioServer {
         server.bind(new InetSocketAddress(ServerMain.host(args), (int) args.number("port", 0)), 4096);
         server.configureBlocking(false);
         Loop[] all = new Loop[loops];
-        for (int i = 0; i < loops; i++) all[i] = new Loop(http, i);
+        for (int i = 0; i < loops; i++) all[i] = new Loop(http);
         all[0].listen(server, all);
         for (int i = 0; i < loops; i++) {
             Thread t = new Thread(all[i], "nio-loop-" + i);
@@ -49,11 +53,16 @@ public final class NioServer {
         private final boolean http;
         private final Queue<SocketChannel> handoff = new ConcurrentLinkedQueue<>();
         private final Consumer<SelectionKey> onKey = this::onKey;
+        /** Every read lands here first; only bytes that must outlive the event are copied out. */
+        final ByteBuffer readBuffer = ByteBuffer.allocateDirect(BUFFER);
+        /** HTTP responses are staged here, then written in one call. */
+        final ByteBuffer stage = ByteBuffer.allocateDirect(BUFFER);
+        private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
         private ServerSocketChannel server;
         private Loop[] loops;
         private int next;
 
-        Loop(boolean http, int index) throws IOException {
+        Loop(boolean http) throws IOException {
             this.selector = Selector.open();
             this.http = http;
         }
@@ -62,6 +71,16 @@ public final class NioServer {
             this.server = server;
             this.loops = loops;
             server.register(selector, SelectionKey.OP_ACCEPT);
+        }
+
+        /** A buffer for bytes a connection has to keep (a short write, a partial request). */
+        ByteBuffer take() {
+            ByteBuffer b = pool.poll();
+            return b != null ? b : ByteBuffer.allocateDirect(BUFFER);
+        }
+
+        void give(ByteBuffer b) {
+            if (pool.size() < POOL_LIMIT) pool.push(b.clear());
         }
 
         @Override
@@ -81,7 +100,7 @@ public final class NioServer {
         private void register(SocketChannel ch) throws IOException {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Conn c = new Conn(ch, http);
+            Conn c = new Conn(ch, this);
             c.key = ch.register(selector, SelectionKey.OP_READ, c);
         }
 
@@ -92,7 +111,7 @@ public final class NioServer {
             }
             Conn c = (Conn) key.attachment();
             try {
-                if (key.isWritable()) c.flushAndResume();
+                if (key.isWritable()) c.onWritable();
                 else if (key.isReadable()) c.onReadable();
             } catch (IOException e) {
                 c.close();
@@ -105,7 +124,7 @@ public final class NioServer {
                 try {
                     ch = server.accept();
                 } catch (IOException e) {
-                    // EMFILE and friends: report once per burst, keep serving the others.
+                    // EMFILE and friends: report, keep serving the others.
                     System.err.println("accept: " + e.getMessage());
                     return;
                 }
@@ -126,127 +145,139 @@ public final class NioServer {
         }
     }
 
+    /**
+     * One connection. It owns no buffer while it is idle: reads go to the loop's buffer and
+     * only a short write's remainder ({@link #out}) or an unfinished request ({@link #in}) takes
+     * a pooled buffer, given back once drained. While output is pending nothing is read.
+     */
     static final class Conn {
         final SocketChannel ch;
-        final boolean http;
-        final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER);
-        /** HTTP responses waiting to go out; echo writes straight from {@link #in}. */
-        final ByteBuffer out;
+        final Loop loop;
         SelectionKey key;
+        /** Pending output in fill mode, or null. */
+        ByteBuffer out;
+        /** Kept request bytes in fill mode (HTTP only), or null. */
+        ByteBuffer in;
         boolean closing;
+        boolean closed;
 
-        Conn(SocketChannel ch, boolean http) {
+        Conn(SocketChannel ch, Loop loop) {
             this.ch = ch;
-            this.http = http;
-            this.out = http ? ByteBuffer.allocateDirect(BUFFER) : null;
+            this.loop = loop;
         }
 
         void onReadable() throws IOException {
-            if (http) readHttp();
-            else readEcho();
-        }
-
-        // Echo: in is in fill mode; a short write leaves the rest compacted in it and switches
-        // to OP_WRITE so nothing more is read until it drains.
-        private void readEcho() throws IOException {
-            for (int r = 0; r < READS_PER_EVENT; r++) {
-                int n = ch.read(in);
+            for (int r = 0; r < READS_PER_EVENT && !closed && out == null; r++) {
+                ByteBuffer dst = in != null ? in : loop.readBuffer.clear();
+                int n = ch.read(dst);
                 if (n < 0) {
                     close();
                     return;
                 }
                 if (n == 0) return;
-                in.flip();
-                ch.write(in);
-                if (in.hasRemaining()) {
-                    in.compact();
-                    key.interestOps(SelectionKey.OP_WRITE);
-                    return;
-                }
-                in.clear();
-            }
-        }
-
-        private void readHttp() throws IOException {
-            for (int r = 0; r < READS_PER_EVENT && !closing; r++) {
-                int n = ch.read(in);
-                if (n < 0) {
-                    close();
-                    return;
-                }
-                if (n == 0) return;
-                if (!answer()) return;
-            }
-        }
-
-        /** Answers complete requests in {@code in}; false if output is now pending (OP_WRITE set). */
-        private boolean answer() throws IOException {
-            int start = 0;
-            int end = in.position();
-            while (!closing) {
-                if (out.remaining() < HttpHello.TOO_LARGE.length) {
-                    if (!flush()) {
-                        keep(start, end);
-                        return false;
+                if (loop.http) {
+                    if (!answer(dst)) return;
+                } else {
+                    dst.flip();
+                    ch.write(dst);
+                    if (dst.hasRemaining()) {
+                        out = loop.take().put(dst);
+                        key.interestOps(SelectionKey.OP_WRITE);
+                        return;
                     }
                 }
-                int len = HttpHello.parse(in, start, end);
+            }
+        }
+
+        /**
+         * Answers the complete requests in {@code src} (fill mode, data from 0), keeps the rest.
+         * @return false if the connection now waits for output to drain, or was closed
+         */
+        private boolean answer(ByteBuffer src) throws IOException {
+            ByteBuffer stage = loop.stage.clear();
+            int start = 0;
+            int end = src.position();
+            while (!closing) {
+                if (stage.remaining() < MAX_RESPONSE && !writeStage()) {
+                    keep(src, start, end);
+                    return false;
+                }
+                int len = HttpHello.parse(src, start, end);
                 if (len == HttpHello.INCOMPLETE) break;
                 if (len > 0) {
-                    out.put(HttpHello.RESPONSE);
+                    stage.put(HttpHello.RESPONSE);
                     start += len;
                 } else {
-                    out.put(len == HttpHello.BAD ? HttpHello.BAD_REQUEST : HttpHello.TOO_LARGE);
+                    stage.put(len == HttpHello.BAD ? HttpHello.BAD_REQUEST : HttpHello.TOO_LARGE);
                     closing = true;
                     start = end;
                 }
             }
-            keep(start, end);
-            if (!flush()) return false;
-            if (closing) close();
-            return !closing;
+            keep(src, start, end);
+            if (!writeStage()) return false;
+            if (closing) {
+                close();
+                return false;
+            }
+            return true;
         }
 
-        /** Moves the unparsed bytes [start, end) to the front of {@code in}. */
-        private void keep(int start, int end) {
-            if (start == 0) return;
-            in.limit(end).position(start);
-            in.compact();
+        /** Writes the staged responses; a remainder moves to {@link #out}. True if all went. */
+        private boolean writeStage() throws IOException {
+            ByteBuffer stage = loop.stage;
+            stage.flip();
+            if (stage.hasRemaining()) ch.write(stage);
+            if (!stage.hasRemaining()) {
+                stage.clear();
+                return true;
+            }
+            out = loop.take().put(stage);
+            stage.clear();
+            key.interestOps(SelectionKey.OP_WRITE);
+            return false;
         }
 
-        /** Writes {@code out}; true when empty, else OP_WRITE is set. */
-        private boolean flush() throws IOException {
-            out.flip();
-            if (out.hasRemaining()) ch.write(out);
-            boolean done = !out.hasRemaining();
-            out.compact();
-            if (!done) key.interestOps(SelectionKey.OP_WRITE);
-            return done;
-        }
-
-        void flushAndResume() throws IOException {
-            if (http) {
-                if (!flush()) return;
-                if (closing) {
-                    close();
-                    return;
+        /** Keeps src[start, end) as this connection's unfinished input. */
+        private void keep(ByteBuffer src, int start, int end) {
+            if (src == in) {
+                if (start == end) {
+                    loop.give(in);
+                    in = null;
+                } else if (start > 0) {
+                    in.limit(end).position(start);
+                    in.compact();
                 }
-                key.interestOps(SelectionKey.OP_READ);
-                if (answer()) readHttp();
-            } else {
-                in.flip();
-                ch.write(in);
-                boolean done = !in.hasRemaining();
-                in.compact();
-                if (!done) return;
-                key.interestOps(SelectionKey.OP_READ);
-                readEcho();
+            } else if (start < end) {
+                in = loop.take().put(src.limit(end).position(start));
             }
         }
 
+        void onWritable() throws IOException {
+            out.flip();
+            ch.write(out);
+            if (out.hasRemaining()) {
+                out.compact();
+                return;
+            }
+            loop.give(out);
+            out = null;
+            if (closing) {
+                close();
+                return;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            if (in != null && !answer(in)) return;
+            onReadable();
+        }
+
         void close() {
+            if (closed) return;
+            closed = true;
             key.cancel();
             closeQuietly(ch);
+            if (in != null) loop.give(in);
+            if (out != null) loop.give(out);
+            in = out = null;
         }
     }
 
