@@ -35,21 +35,28 @@ static const char BAD_REQUEST[] =
 
 enum { INCOMPLETE = 0, BAD = -1, HEADER_TOO_LARGE = -2 };
 
+/* A connection owns no buffer while idle: reads land in the thread's buffer and only bytes
+   that must outlive the event (a short write's remainder, an unfinished request) are copied
+   into a buffer of its own, freed once drained. */
 struct conn {
     int fd;
     int closing;      /* error response queued: close once it is written */
-    int want_out;     /* a write came up short: wait for EPOLLOUT before reading more */
+    unsigned char *in;   /* kept request bytes (HTTP), or NULL */
     size_t in_len;
+    unsigned char *out;  /* pending output, or NULL: nothing is read while it is set */
     size_t out_off, out_len;
-    unsigned char in[BUF];
-    unsigned char out[BUF];
+};
+
+struct worker {
+    int listener;
+    unsigned char rbuf[BUF];
+    unsigned char stage[BUF];
 };
 
 static int http_mode;
 static int port;
 static int loops = 1;
 static const char *host = "127.0.0.1";
-static int listeners[64];
 
 /* METHOD SP target SP HTTP/1.d CRLF; returns the offset after it or -1. */
 static long request_line(const unsigned char *b, long end) {
@@ -109,10 +116,32 @@ static long parse(const unsigned char *b, long len) {
 static void conn_close(int ep, struct conn *c) {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
+    free(c->in);
+    free(c->out);
     free(c);
 }
 
-/* Writes pending output; 1 when empty, 0 when the socket is full, -1 on error. */
+/* Sends buf[0, len); a remainder is kept in c->out. 1 when all went, 0 when kept, -1 on error. */
+static int send_or_keep(struct conn *c, const unsigned char *buf, size_t len) {
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN) return -1;
+            c->out = malloc(BUF);
+            if (c->out == NULL) return -1;
+            memcpy(c->out, buf + off, len - off);
+            c->out_off = 0;
+            c->out_len = len - off;
+            return 0;
+        }
+        off += (size_t)n;
+    }
+    return 1;
+}
+
+/* Writes c->out; 1 when drained (and freed), 0 when the socket is full, -1 on error. */
 static int flush_out(struct conn *c) {
     while (c->out_off < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
@@ -123,61 +152,82 @@ static int flush_out(struct conn *c) {
         }
         c->out_off += (size_t)n;
     }
-    c->out_off = c->out_len = 0;
+    free(c->out);
+    c->out = NULL;
     return 1;
 }
 
-/* Answers the complete requests in c->in; returns like flush_out. */
-static int answer(struct conn *c) {
-    size_t start = 0;
+/* Keeps src[start, end) as the connection's unfinished input. */
+static int keep(struct conn *c, unsigned char *src, size_t start, size_t end) {
+    if (src == c->in) {
+        if (start == end) {
+            free(c->in);
+            c->in = NULL;
+            c->in_len = 0;
+        } else if (start > 0) {
+            memmove(c->in, c->in + start, end - start);
+            c->in_len = end - start;
+        }
+        return 0;
+    }
+    if (start < end) {
+        c->in = malloc(BUF);
+        if (c->in == NULL) return -1;
+        memcpy(c->in, src + start, end - start);
+        c->in_len = end - start;
+    }
+    return 0;
+}
+
+/* Answers the complete requests in src[0, len), keeps the rest; returns like send_or_keep. */
+static int answer(struct worker *w, struct conn *c, unsigned char *src, size_t len) {
+    size_t start = 0, staged = 0;
     int r;
     while (!c->closing) {
-        if (BUF - c->out_len < sizeof(TOO_LARGE)) {
-            r = flush_out(c);
-            if (r <= 0) break;
+        if (BUF - staged < sizeof(TOO_LARGE)) {
+            r = send_or_keep(c, w->stage, staged);
+            staged = 0;
+            if (r <= 0) {
+                if (keep(c, src, start, len) < 0) return -1;
+                return r;
+            }
         }
-        long len = parse(c->in + start, (long)(c->in_len - start));
-        if (len == INCOMPLETE) break;
-        if (len > 0) {
-            memcpy(c->out + c->out_len, RESPONSE, sizeof(RESPONSE) - 1);
-            c->out_len += sizeof(RESPONSE) - 1;
-            start += (size_t)len;
+        long n = parse(src + start, (long)(len - start));
+        if (n == INCOMPLETE) break;
+        if (n > 0) {
+            memcpy(w->stage + staged, RESPONSE, sizeof(RESPONSE) - 1);
+            staged += sizeof(RESPONSE) - 1;
+            start += (size_t)n;
         } else {
-            const char *e = len == BAD ? BAD_REQUEST : TOO_LARGE;
-            size_t el = len == BAD ? sizeof(BAD_REQUEST) - 1 : sizeof(TOO_LARGE) - 1;
-            memcpy(c->out + c->out_len, e, el);
-            c->out_len += el;
+            const char *e = n == BAD ? BAD_REQUEST : TOO_LARGE;
+            size_t el = n == BAD ? sizeof(BAD_REQUEST) - 1 : sizeof(TOO_LARGE) - 1;
+            memcpy(w->stage + staged, e, el);
+            staged += el;
             c->closing = 1;
-            start = c->in_len;
+            start = len;
         }
     }
-    if (start > 0) {
-        memmove(c->in, c->in + start, c->in_len - start);
-        c->in_len -= start;
-    }
-    return flush_out(c);
+    if (keep(c, src, start, len) < 0) return -1;
+    return staged > 0 ? send_or_keep(c, w->stage, staged) : 1;
 }
 
 /* Handles readiness for one connection; returns 0 to keep it, -1 to close it. */
-static int on_ready(struct conn *c) {
-    if (c->want_out) {
-        int r = http_mode ? answer(c) : flush_out(c);
-        if (r < 0) return -1;
-        if (r == 0) return 0;
+static int on_ready(struct worker *w, struct conn *c) {
+    int r;
+    if (c->out != NULL) {
+        r = flush_out(c);
+        if (r <= 0) return r;
         if (c->closing) return -1;
-        c->want_out = 0;
-        if (http_mode) {
-            r = answer(c);
-            if (r < 0) return -1;
-            if (r == 0) { c->want_out = 1; return 0; }
+        if (http_mode && c->in != NULL) {
+            r = answer(w, c, c->in, c->in_len);
+            if (r <= 0) return r;
             if (c->closing) return -1;
         }
     }
-    /* Edge-triggered: no new edge comes for data already queued, so read until EAGAIN.
-       Echo reads straight into the output buffer (one copy less). */
+    /* Edge-triggered: no new edge comes for data already queued, so read until EAGAIN. */
     for (;;) {
-        unsigned char *dst = http_mode ? c->in + c->in_len : c->out;
-        size_t room = http_mode ? BUF - c->in_len : BUF;
+        unsigned char *dst = c->in != NULL ? c->in + c->in_len : w->rbuf;
+        size_t room = c->in != NULL ? BUF - c->in_len : BUF;
         ssize_t n = recv(c->fd, dst, room, 0);
         if (n == 0) return -1;
         if (n < 0) {
@@ -185,23 +235,22 @@ static int on_ready(struct conn *c) {
             if (errno == EAGAIN) return 0;
             return -1;
         }
-        int r;
-        if (http_mode) {
+        if (!http_mode) {
+            r = send_or_keep(c, dst, (size_t)n);
+        } else if (c->in != NULL) {
             c->in_len += (size_t)n;
-            r = answer(c);
+            r = answer(w, c, c->in, c->in_len);
         } else {
-            c->out_off = 0;
-            c->out_len = (size_t)n;
-            r = flush_out(c);
+            r = answer(w, c, w->rbuf, (size_t)n);
         }
-        if (r < 0) return -1;
-        if (r == 0) { c->want_out = 1; return 0; }
+        if (r <= 0) return r;
         if (c->closing) return -1;
     }
 }
 
 static void *loop(void *arg) {
-    int lfd = listeners[(long)arg];
+    struct worker *w = arg;
+    int lfd = w->listener;
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) { perror("epoll_create1"); exit(1); }
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
@@ -233,7 +282,7 @@ static void *loop(void *arg) {
                 }
                 continue;
             }
-            if (on_ready(c) < 0) conn_close(ep, c);
+            if (on_ready(w, c) < 0) conn_close(ep, c);
         }
     }
     return NULL;
@@ -277,10 +326,12 @@ int main(int argc, char **argv) {
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    for (int i = 0; i < loops; i++) listeners[i] = open_listener();
-    for (long i = 0; i < loops; i++) {
+    struct worker *workers = calloc((size_t)loops, sizeof *workers);
+    if (workers == NULL) { perror("calloc"); return 1; }
+    for (int i = 0; i < loops; i++) workers[i].listener = open_listener();
+    for (int i = 0; i < loops; i++) {
         pthread_t t;
-        if (pthread_create(&t, NULL, loop, (void *)i) != 0) { perror("pthread_create"); return 1; }
+        if (pthread_create(&t, NULL, loop, &workers[i]) != 0) { perror("pthread_create"); return 1; }
     }
     printf("listening %d\n", port);
     fflush(stdout);
