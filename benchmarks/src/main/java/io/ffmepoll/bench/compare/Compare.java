@@ -30,7 +30,7 @@ public final class Compare {
     /** One measured run. */
     record Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
                long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
-               long errors, String note) {
+               long errors, String note, double wrkThroughput, double wrkP99) {
 
         double cpuPerUnit(Scenario s) {
             if (messages <= 0) return Double.NaN;
@@ -66,11 +66,8 @@ public final class Compare {
         double warmup = a.decimal("warmup", 1.0);
         double duration = a.decimal("duration", 2.0);
         boolean pin = Servers.canPin() && !a.flag("no-pin");
-        boolean wrk = a.flag("wrk");
-        if (wrk && !Wrk.available()) {
-            System.err.println("bench compare: --wrk needs wrk on the PATH (apt-get install wrk)");
-            System.exit(2);
-        }
+        // wrk, where installed, measures every HTTP closed-loop run a second time as a cross-check.
+        boolean wrk = Wrk.available() && !a.flag("no-wrk");
         new Compare(scenarios, impls, rounds, loops, warmup, duration, pin, wrk).run();
     }
 
@@ -108,7 +105,7 @@ public final class Compare {
         progress(String.format(Locale.ROOT, "compare: %d scenario(s) x %d implementation(s) x %d round(s), %s loop(s), warmup %.1fs, window %.1fs, %s",
                 scenarios.size(), impls.size(), rounds, loops, warmup, duration,
                 pin ? "server on CPU 0, load on CPU 1" : "NOT pinned (needs taskset and 2 CPUs)")
-                + (wrk ? ", HTTP load by wrk" : ""));
+                + (wrk ? ", wrk cross-checks HTTP" : ""));
         checkFdLimit();
         // 1. correctness gate
         List<String> protos = scenarios.stream().map(Scenario::proto).distinct().toList();
@@ -195,7 +192,8 @@ public final class Compare {
         try {
             srv = Servers.start(impl, s.proto(), loops, pin);
         } catch (IOException e) {
-            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage());
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage(),
+                    Double.NaN, Double.NaN);
         }
         long pid = srv.pid();
         long rssBase = Servers.rssBytes(pid);
@@ -206,15 +204,10 @@ public final class Compare {
                 Math.max(1, s.size()), s.depth(), s.rate(), warmup, duration, s.bytes());
         String note = null;
         LoadGen.Result res;
+        LoadGen.Result wrkResult = null;
+        String wrkNote = null;
         try {
-            if (wrk && s.proto().equals("http") && s.mode().equals("closed")) {
-                // Warm up with wrk too, then time a second wrk run between the CPU readings.
-                Wrk.run(cfg, warmup, Servers.home(), pin ? 1 : -1);
-                cpu[0] = Servers.cpuSeconds(pid);
-                res = Wrk.run(cfg, duration, Servers.home(), pin ? 1 : -1);
-                cpu[1] = Servers.cpuSeconds(pid);
-                rss[1] = Servers.rssBytes(pid);
-            } else res = new LoadGen(cfg, new LoadGen.Hooks() {
+            res = new LoadGen(cfg, new LoadGen.Hooks() {
                 @Override
                 public void idleOpened(int count) {
                     // Wait until the server holds them all, then take its RSS.
@@ -241,6 +234,14 @@ public final class Compare {
                     rss[1] = Servers.rssBytes(pid);
                 }
             }).run();
+            if (wrk && s.proto().equals("http") && s.mode().equals("closed")) {
+                // Same server, already warm: a second opinion from an independent generator.
+                try {
+                    wrkResult = Wrk.run(cfg, 1, Servers.home(), pin ? 1 : -1);
+                } catch (IOException e) {
+                    wrkNote = "wrk: " + e.getMessage();
+                }
+            }
         } catch (IOException | RuntimeException e) {
             note = "load failed: " + e.getMessage();
             res = null;
@@ -248,11 +249,16 @@ public final class Compare {
             String stop = srv.stop();
             if (stop != null) warnings.computeIfAbsent(impl + "/" + s.proto(), k -> new ArrayList<>()).add(stop);
         }
-        if (res == null) return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note);
+        if (res == null) {
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN);
+        }
         double perIdle = s.idle() > 0 && rss[0] > 0 ? (rss[0] - rssBase) / (double) s.idle() : Double.NaN;
         if (res.firstError() != null) note = res.firstError();
+        if (wrkResult != null && wrkResult.errors() > 0) wrkNote = "wrk counted " + wrkResult.errors() + " errors";
+        if (wrkNote != null) note = note == null ? wrkNote : note + "; " + wrkNote;
         return new Run(s.name(), impl, round, res.throughput(), res.unit(), cpu[1] - cpu[0], res.messages(),
-                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note);
+                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note,
+                wrkResult == null ? Double.NaN : wrkResult.throughput(), wrkResult == null ? Double.NaN : wrkResult.p99us());
     }
 
     static String fmt(double v) {

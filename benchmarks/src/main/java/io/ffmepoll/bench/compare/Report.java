@@ -31,8 +31,9 @@ final class Report {
     static String table(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs,
                         Map<String, String> skipped, Map<String, List<String>> warnings) {
         StringBuilder b = new StringBuilder();
-        String head = String.format(Locale.ROOT, "%-13s %-9s %14s %-7s %12s %9s %9s %9s %9s %10s %6s",
-                "scenario", "impl", "throughput", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle", "errors");
+        String head = String.format(Locale.ROOT, "%-13s %-9s %14s %-7s %12s %9s %9s %9s %9s %10s %6s %12s",
+                "scenario", "impl", "throughput", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle", "errors",
+                "wrk msg/s");
         b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
         for (Scenario s : scenarios) {
             String unit = unit(runs, s.name());
@@ -48,7 +49,7 @@ final class Report {
                     b.append(String.format(Locale.ROOT, "%-13s %-9s failed: %s%n", s.name(), impl, shorten(note, 90)));
                     continue;
                 }
-                b.append(String.format(Locale.ROOT, "%-13s %-9s %14s %-7s %12s %9s %9s %9s %9s %10s %6s%n",
+                b.append(String.format(Locale.ROOT, "%-13s %-9s %14s %-7s %12s %9s %9s %9s %9s %10s %6s %12s%n",
                         s.name(), impl,
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::throughput)), unit,
                         Compare.fmt(median(runs, s.name(), impl, r -> r.cpuPerUnit(s))),
@@ -58,7 +59,8 @@ final class Report {
                         Compare.fmt(median(runs, s.name(), impl, r -> r.rssBytes() < 0 ? Double.NaN : r.rssBytes() / 1048576.0)),
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::bytesPerIdle)),
                         Long.toString(runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
-                                .mapToLong(Compare.Run::errors).sum())));
+                                .mapToLong(Compare.Run::errors).sum()),
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::wrkThroughput))));
             }
             b.append("  cpu-s/unit is ").append(s.cpuUnit()).append(" of server CPU (user+system)\n");
             b.append(ratios(runs, s));
@@ -92,13 +94,14 @@ final class Report {
 
     static String csv(List<Scenario> scenarios, List<Compare.Run> runs, int loops, boolean pinned) {
         StringBuilder b = new StringBuilder(
-                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,note\n");
+                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,wrk_throughput,wrk_p99_us,note\n");
         for (Compare.Run r : runs) {
             Scenario s = scenarios.stream().filter(x -> x.name().equals(r.scenario())).findFirst().orElseThrow();
             b.append(String.join(",", r.scenario(), r.impl(), Integer.toString(r.round()), Integer.toString(loops),
                     Boolean.toString(pinned), num(r.throughput()), r.unit(), num(r.cpuSeconds()), Long.toString(r.messages()),
                     num(r.cpuPerUnit(s)), s.cpuUnit(), num(r.p50()), num(r.p99()), num(r.p999()),
                     Long.toString(r.rssBytes()), num(r.bytesPerIdle()), Long.toString(r.errors()),
+                    num(r.wrkThroughput()), num(r.wrkP99()),
                     r.note() == null ? "" : '"' + r.note().replace('"', '\'') + '"')).append('\n');
         }
         return b.toString();
