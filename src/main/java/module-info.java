@@ -9,4 +9,6 @@ module io.ffmepoll {
     requires jdk.jfr;
 
     exports io.ffmepoll.epoll;
+    exports io.ffmepoll.socket;
+    exports io.ffmepoll.reactor;
 }

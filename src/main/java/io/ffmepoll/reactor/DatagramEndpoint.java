@@ -1,0 +1,205 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.epoll.Descriptor;
+import io.ffmepoll.epoll.Interest;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.socket.DatagramBatch;
+import io.ffmepoll.socket.UdpSocket;
+
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A UDP socket served by one {@link EventLoop}: datagrams are received in batches
+ * ({@code recvmmsg}) and what the handler sends while handling a batch goes out in one
+ * {@code sendmmsg}.
+ * <p>UDP has no backpressure: when the socket's send buffer is full a datagram is dropped and
+ * counted ({@link #dropped()}), never queued without bound. Methods run on the loop thread.
+ * {@snippet :
+ * public void onDatagram(DatagramEndpoint ep, MemorySegment data, SocketAddress sender) {
+ *     ep.send(data, sender);   // batched with the other replies of this wake
+ * }
+ * }
+ */
+public final class DatagramEndpoint extends Registration implements Stoppable {
+
+    private static final int BATCH = 32;
+    private static final int MAX_DATAGRAM = 65_507;
+
+    private final EventLoop loop;
+    private final UdpSocket socket;
+    private final DatagramHandler handler;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private DatagramBatch in;
+    private DatagramBatch out;
+    private int pending;
+    private long dropped;
+    private boolean active;
+    private boolean inputPending = true;
+    private boolean receiving;   // inside a receive batch: sends are batched until it ends
+
+    DatagramEndpoint(EventLoop loop, UdpSocket socket, DatagramHandler handler) {
+        this.loop = loop;
+        this.socket = socket;
+        this.handler = handler;
+    }
+
+    /** Registers with the loop; loop thread only. On failure the socket is closed. */
+    void start() throws NativeIOException {
+        try {
+            in = DatagramBatch.allocate(BATCH, MAX_DATAGRAM);
+            out = DatagramBatch.allocate(BATCH, MAX_DATAGRAM);
+            loop.register(this, socket, Interest.of(Interest.IN, Interest.ET));
+        } catch (NativeIOException | RuntimeException e) {
+            release();
+            throw e;
+        }
+        active = true;
+    }
+
+    @Override
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** The socket, for options and its address. Do not close it: the endpoint owns it. */
+    public UdpSocket socket() {
+        return socket;
+    }
+
+    /** Datagrams dropped because the send buffer was full or a send failed. */
+    public long dropped() {
+        return dropped;
+    }
+
+    /**
+     * Sends one datagram to {@code target}: queued in this wake's batch and sent when the batch
+     * fills or the wake ends (from outside a handler call: at once).
+     * @throws IllegalArgumentException if {@code data} is over 65,507 bytes
+     * @throws IllegalStateException off the loop thread or after close
+     */
+    public void send(MemorySegment data, SocketAddress target) {
+        if (!loop.inEventLoop()) throw new IllegalStateException("use loop().execute(...) to send from another thread");
+        if (!active) throw new IllegalStateException("datagram endpoint is closed");
+        if (data.byteSize() > MAX_DATAGRAM) throw new IllegalArgumentException("datagram over " + MAX_DATAGRAM + " bytes");
+        if (pending == BATCH) flush();
+        out.set(pending++, data, target);
+        if (!receiving) flush();
+    }
+
+    private void flush() {
+        int off = 0;
+        while (off < pending) {
+            int n;
+            try {
+                n = socket.send(out, off, pending - off);
+            } catch (NativeIOException e) {
+                // sendmmsg fails only when its first datagram does (EMSGSIZE, a refused port's
+                // ICMP): that datagram is lost, not the socket
+                Log.log(System.Logger.Level.DEBUG, () -> this + ": send failed: " + e);
+                dropped++;
+                off++;
+                continue;
+            }
+            if (n == Descriptor.WOULD_BLOCK || n == 0) break;   // send buffer full: drop the rest
+            off += n;
+        }
+        dropped += pending - off;
+        pending = 0;
+    }
+
+    @Override
+    void onEvents(int bits) {
+        if ((bits & (Interest.IN.bits() | Interest.ERR.bits())) != 0) inputPending = true;
+        receive();
+    }
+
+    @Override
+    void onStillReady() {
+        receive();
+    }
+
+    private void receive() {
+        if (!active || !inputPending) return;
+        servedIn = loop.iteration;
+        receiving = true;
+        int budget = loop.config.readBudget();
+        try {
+            while (budget > 0) {
+                int n;
+                try {
+                    n = socket.receive(in);
+                } catch (NativeIOException e) {
+                    // a pending ICMP error (ECONNREFUSED) is reported once; the socket is fine
+                    Log.log(System.Logger.Level.DEBUG, () -> this + ": receive: " + e);
+                    continue;
+                }
+                if (n == Descriptor.WOULD_BLOCK) {
+                    inputPending = false;
+                    return;
+                }
+                for (int i = 0; i < n; i++) {
+                    MemorySegment m = in.message(i);
+                    budget -= (int) m.byteSize() + 1;
+                    loop.count(EventLoop.READ, m.byteSize());
+                    try {
+                        handler.onDatagram(this, m, in.sender(i));
+                    } catch (RuntimeException | Error t) {
+                        loop.count(EventLoop.FAILURES, 1);
+                        Log.log(System.Logger.Level.WARNING, this + ": handler failed", t);
+                    }
+                    if (!active) return;
+                }
+            }
+            loop.count(EventLoop.YIELDS, 1);
+            loop.markReady(this);
+        } finally {
+            receiving = false;
+            if (active && pending > 0) flush();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    @Override
+    public void stop() {
+        if (!active) {
+            stopped.complete(null);
+            return;
+        }
+        active = false;
+        loop.release(this);
+        release();
+        try {
+            handler.onClose(this, null);
+        } catch (Throwable t) {
+            Log.log(System.Logger.Level.WARNING, this + ": onClose failed", t);
+        }
+        stopped.complete(null);
+    }
+
+    private void release() {
+        socket.close();
+        if (in != null) in.close();
+        if (out != null) out.close();
+    }
+
+    @Override
+    void beginShutdown() {
+        stop();
+    }
+
+    @Override
+    void terminate() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return "DatagramEndpoint[" + socket + ", loop " + loop.index() + "]";
+    }
+}

@@ -1,0 +1,26 @@
+package io.ffmepoll.reactor;
+
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+
+/**
+ * What a UDP endpoint does with each datagram. Called on the endpoint's loop thread only; a
+ * handler that throws is logged and the endpoint keeps serving (a datagram socket has no
+ * connection to close).
+ * {@snippet :
+ * reactor.bindUdp(new InetSocketAddress("127.0.0.1", 9000),
+ *         () -> (endpoint, data, sender) -> endpoint.send(data, sender));   // UDP echo
+ * }
+ */
+@FunctionalInterface
+public interface DatagramHandler {
+
+    /**
+     * One datagram arrived. {@code data} is valid only during this call.
+     * @param sender where it came from; reply with {@link DatagramEndpoint#send}
+     */
+    void onDatagram(DatagramEndpoint endpoint, MemorySegment data, SocketAddress sender);
+
+    /** The endpoint closed ({@code cause} null when closed on purpose). */
+    default void onClose(DatagramEndpoint endpoint, Throwable cause) {}
+}

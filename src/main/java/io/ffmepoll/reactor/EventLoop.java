@@ -1,0 +1,692 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.epoll.Descriptor;
+import io.ffmepoll.epoll.Epoll;
+import io.ffmepoll.epoll.EventArray;
+import io.ffmepoll.epoll.EventFd;
+import io.ffmepoll.epoll.Interest;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.epoll.TimerFd;
+import io.ffmepoll.internal.sys.NativeScratch;
+import io.ffmepoll.socket.StreamSocket;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * One thread that owns an epoll instance, its event array, its errno scratch and a native
+ * arena, and runs everything registered with it: connections, listeners, tasks and timeouts.
+ * <p>Loops are created by a {@link Reactor}. Everything a loop runs (handler callbacks, tasks,
+ * timeouts) runs on its thread, one at a time, so handler state needs no locks. Other threads
+ * talk to a loop only through {@link #execute(Runnable)}, {@link #schedule(Duration, Runnable)}
+ * and registration; the loop is woken through an eventfd at most once per sleep, however many
+ * tasks arrive.
+ * <h2>One iteration</h2>
+ * <ol>
+ * <li>wait: zero timeout if tasks, still-ready work or due timeouts are pending; else until the
+ *     next timeout (nanosecond precision with {@code epoll_pwait2}) or forever;</li>
+ * <li>dispatch events by token: slot index plus generation, so stale events are dropped;</li>
+ * <li>grow the event array if the wait filled it;</li>
+ * <li>give one more budget to each connection that still had input after its budget;</li>
+ * <li>run due timeouts, then queued tasks (a bounded batch).</li>
+ * </ol>
+ * {@snippet :
+ * try (Reactor reactor = Reactor.builder().loops(1).build()) {
+ *     EventLoop loop = reactor.loops().get(0);
+ *     loop.execute(() -> System.out.println("on " + Thread.currentThread().getName()));
+ *     loop.schedule(Duration.ofNanos(500_000), () -> System.out.println("0.5 ms later"));
+ * }
+ * }
+ */
+public final class EventLoop implements Executor {
+
+
+    static final long WAKE_TOKEN = -1L;
+    static final long TIMER_TOKEN = -2L;
+    private static final int AWAKE = 0, SLEEPING = 1;
+    private static final int RUNNING = 0, SHUTTING_DOWN = 1, TERMINATED = 2;
+    private static final int TASK_BATCH = 1024;
+    private static final int INITIAL_EVENTS = 64;
+
+    // counter indices
+    static final int WAITS = 0, EVENTS = 1, CTLS = 2, WAKES_RECEIVED = 3, TASKS = 4, TIMERS = 5, ACCEPTED = 6,
+            OPEN = 7, READ = 8, WRITTEN = 9, YIELDS = 10, ACCEPT_ERRORS = 11, FAILURES = 12, WAIT_NANOS = 13,
+            WORK_NANOS = 14, COUNTERS = 15;
+
+    private final Reactor reactor;
+    private final int index;
+    final Config config;
+    private final LoopThread thread;
+    private final Epoll epoll;
+    private final EventFd wakeFd;
+    private final TimerFd timerFd;   // only where epoll_pwait2 is missing
+    private final EventArray events;
+
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger sleepState = new AtomicInteger(AWAKE);
+    private volatile int runState = RUNNING;
+    private volatile long shutdownDeadline;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
+    private final AtomicLong wakeupsSent = new AtomicLong();
+
+    // ---- loop-thread state
+    final TokenTable tokens = new TokenTable();
+    private final PriorityQueue<Timeout> timers = new PriorityQueue<>((a, b) -> {
+        long d = a.deadline - b.deadline;   // overflow-safe order of nanoTime values
+        return d != 0 ? (d < 0 ? -1 : 1) : Long.compare(a.sequence, b.sequence);
+    });
+    private final AtomicLong timerSequence = new AtomicLong();
+    private final AtomicInteger cancelledTimers = new AtomicInteger();
+    private final ArrayDeque<Registration> stillReady = new ArrayDeque<>();
+    private long armedTimerFd = Long.MIN_VALUE;
+    private boolean shutdownBegun;
+    /** Loop iterations so far; a registration uses at most one read budget per iteration. */
+    long iteration;
+    private Arena arena;
+    MemorySegment readBuffer;
+    BufferPool pool;
+
+    /**
+     * Loads the classes the loop needs when the process is out of descriptors, before it is:
+     * loading a class can open a file (from an exploded module directory, or a resource), which
+     * fails with EMFILE exactly then.
+     */
+    private static final Class<?>[] PRELOADED = {
+            Log.class, Timeout.class, Acceptor.class, Connection.class, DatagramEndpoint.class, BufferPool.class,
+            BufferPool.Chunk.class, SlowHandlerEvent.class, LoopCounters.class, NativeIOException.class,
+            io.ffmepoll.epoll.ClosedDescriptorException.class, io.ffmepoll.epoll.Errors.class,
+            java.util.concurrent.CancellationException.class, java.util.concurrent.TimeoutException.class,
+            java.io.IOException.class};
+
+    static {
+        Log.log(System.Logger.Level.TRACE, () -> PRELOADED.length + " classes preloaded");
+    }
+
+    EventLoop(Reactor reactor, int index, Config config) throws NativeIOException {
+        this.reactor = reactor;
+        this.index = index;
+        this.config = config;
+        Epoll ep = null;
+        EventFd wake = null;
+        TimerFd timer = null;
+        EventArray array = null;
+        try {
+            ep = Epoll.open();
+            wake = EventFd.open();
+            ep.add(wake, Interest.of(Interest.IN, Interest.ET), WAKE_TOKEN);
+            if (!Epoll.hasPwait2()) {
+                timer = TimerFd.open();
+                ep.add(timer, Interest.of(Interest.IN, Interest.ET), TIMER_TOKEN);
+            }
+            array = EventArray.allocate(INITIAL_EVENTS);
+        } catch (NativeIOException | RuntimeException e) {
+            closeQuietly(timer);
+            closeQuietly(wake);
+            closeQuietly(ep);
+            if (array != null) array.close();
+            throw e;
+        }
+        this.epoll = ep;
+        this.wakeFd = wake;
+        this.timerFd = timer;
+        this.events = array;
+        this.thread = new LoopThread(config.threadName() + "-" + index);
+    }
+
+    void start() {
+        thread.start();
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                started.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** This loop's index in its reactor, 0-based. */
+    public int index() {
+        return index;
+    }
+
+    /** The reactor this loop belongs to. */
+    public Reactor reactor() {
+        return reactor;
+    }
+
+    /** Whether the calling thread is this loop's thread. */
+    public boolean inEventLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Whether shutdown has been requested. */
+    public boolean isShuttingDown() {
+        return runState != RUNNING;
+    }
+
+    /** Whether the loop thread has finished and released its descriptors. */
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    /**
+     * Runs {@code task} on this loop, after the tasks submitted before it. Callable from any
+     * thread, including the loop's own (the task then runs in a later iteration, not
+     * re-entrantly).
+     * @throws RejectedExecutionException if the loop is shutting down or terminated and the
+     *         caller is not the loop thread; the task will not run
+     */
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (inEventLoop()) {
+            tasks.offer(task);
+            return;
+        }
+        if (runState != RUNNING) throw rejected();
+        tasks.offer(task);
+        wakeup();
+        // The loop drains the queue once after it becomes TERMINATED; a task offered after
+        // that drain must not sit there forever. Exactly one side gets it: the drain, or us.
+        if (runState == TERMINATED && tasks.remove(task)) throw rejected();
+    }
+
+    private RejectedExecutionException rejected() {
+        return new RejectedExecutionException("event loop " + index + " is "
+                + (runState == TERMINATED ? "terminated" : "shutting down") + ": task not accepted");
+    }
+
+    /**
+     * Runs {@code task} on this loop after {@code delay}.
+     * @throws RejectedExecutionException as {@link #execute(Runnable)}
+     */
+    public Timeout schedule(Duration delay, Runnable task) {
+        long nanos;
+        try {
+            nanos = delay.toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE / 2;
+        }
+        return scheduleAt(System.nanoTime() + Math.max(0, nanos), task);
+    }
+
+    /**
+     * Runs {@code task} on this loop after {@code delay} {@code unit}s.
+     * @throws RejectedExecutionException as {@link #execute(Runnable)}
+     */
+    public Timeout schedule(long delay, TimeUnit unit, Runnable task) {
+        return scheduleAt(System.nanoTime() + Math.max(0, unit.toNanos(delay)), task);
+    }
+
+    /**
+     * Runs {@code task} on this loop once {@link System#nanoTime()} reaches {@code deadline}.
+     * @throws RejectedExecutionException as {@link #execute(Runnable)}
+     */
+    public Timeout scheduleAt(long deadline, Runnable task) {
+        Timeout t = new Timeout(this, deadline, timerSequence.getAndIncrement(), task);
+        if (inEventLoop()) {
+            timers.add(t);
+        } else {
+            execute(() -> timers.add(t));
+        }
+        return t;
+    }
+
+    /**
+     * Runs {@code task} on this loop and completes the future with its result or exception.
+     * @throws RejectedExecutionException as {@link #execute(Runnable)}
+     */
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
+        Objects.requireNonNull(task, "task");
+        CompletableFuture<T> f = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Serves an open non-blocking socket on this loop with {@code handler}: connected, or with
+     * a connect in progress (the future then completes once it is established, or fails).
+     * Callable from any thread. The loop owns the socket from this call on, whatever happens:
+     * if the loop is shutting down the socket is closed and the future (or this call) fails
+     * with {@link RejectedExecutionException}.
+     * {@snippet :
+     * TcpStream s = ...;                         // e.g. accepted elsewhere
+     * Connection c = loop.register(s, new Echo()).join();
+     * }
+     */
+    public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
+        Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(handler, "handler");
+        CompletableFuture<Connection> f = new CompletableFuture<>();
+        Runnable task = () -> {
+            if (runState != RUNNING) {
+                socket.close();
+                f.completeExceptionally(rejected());
+                return;
+            }
+            try {
+                Connection.open(this, socket, handler).opened.whenComplete((c, e) -> {
+                    if (e != null) f.completeExceptionally(e);
+                    else f.complete(c);
+                });
+            } catch (Throwable t) {   // open() closed the socket
+                f.completeExceptionally(t);
+            }
+        };
+        try {
+            execute(task);
+        } catch (RejectedExecutionException e) {
+            socket.close();
+            throw e;
+        }
+        return f;
+    }
+
+    void timerCancelled() {
+        cancelledTimers.incrementAndGet();
+    }
+
+    /** This loop's counters now. */
+    public LoopCounters counters() {
+        AtomicLongArray c = counters;
+        return new LoopCounters(index, c.get(WAITS), c.get(EVENTS), c.get(CTLS), wakeupsSent.get(),
+                c.get(WAKES_RECEIVED), c.get(TASKS), c.get(TIMERS), c.get(ACCEPTED), c.get(OPEN), c.get(READ),
+                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), c.get(WAIT_NANOS),
+                c.get(WORK_NANOS));
+    }
+
+    /** Adds to a counter; loop thread only (single writer, so a release store suffices). */
+    void count(int counter, long delta) {
+        counters.lazySet(counter, counters.get(counter) + delta);
+    }
+
+    // ---- registration (loop thread)
+
+    /**
+     * Registers {@code r} for {@code d} with {@code interest}; the token goes in epoll_data.
+     * On failure the slot is released and the exception propagates.
+     */
+    void register(Registration r, Descriptor d, Interest interest) throws NativeIOException {
+        assert inEventLoop();
+        long token = tokens.add(r);
+        r.token = token;
+        try {
+            count(CTLS, 1);
+            epoll.add(d, interest, token);
+        } catch (NativeIOException | RuntimeException e) {
+            tokens.remove(token);
+            throw e;
+        }
+    }
+
+    /** Stops watching {@code d} (before it is closed elsewhere) and frees the token. */
+    void deregister(Registration r, Descriptor d) {
+        tokens.remove(r.token);
+        if (d.isOpen()) {
+            try {
+                count(CTLS, 1);
+                epoll.delete(d);
+            } catch (NativeIOException | IllegalStateException ignored) {
+                // already gone from the set: closed, or never added
+            }
+        }
+    }
+
+    /** Frees the token of a registration whose fd is being closed (close removes it from epoll). */
+    void release(Registration r) {
+        tokens.remove(r.token);
+    }
+
+    /** Puts {@code r} on the still-ready list: served before the next wait, which won't block. */
+    void markReady(Registration r) {
+        if (!r.queuedReady) {
+            r.queuedReady = true;
+            stillReady.add(r);
+        }
+    }
+
+    /** Wakes the loop if it sleeps; at most one eventfd write per sleep. */
+    void wakeup() {
+        if (sleepState.get() == SLEEPING && sleepState.compareAndSet(SLEEPING, AWAKE)) {
+            wakeupsSent.incrementAndGet();
+            try {
+                wakeFd.signal(1);
+            } catch (IllegalStateException closed) {
+                // terminated meanwhile: nobody left to wake
+            } catch (NativeIOException e) {
+                Log.log(System.Logger.Level.WARNING, "event loop " + index + ": wakeup failed", e);
+            }
+        }
+    }
+
+    // ---- shutdown
+
+    /** Asks the loop to shut down gracefully, closing what remains at {@code deadline}. */
+    void shutdown(long deadline) {
+        synchronized (this) {
+            if (runState != RUNNING) return;
+            shutdownDeadline = deadline;
+            runState = SHUTTING_DOWN;
+        }
+        wakeup();
+    }
+
+    /** Waits for the loop thread to finish. */
+    boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        if (inEventLoop()) return isTerminated();
+        return terminated.await(timeout, unit);
+    }
+
+    // ---- the loop
+
+    private void run() {
+        try {
+            loop();
+        } catch (Throwable fatal) {
+            Log.log(System.Logger.Level.ERROR, "event loop " + index + " failed; closing its connections", fatal);
+        } finally {
+            terminate();
+        }
+    }
+
+    private void loop() throws NativeIOException {
+        long workStart = System.nanoTime();
+        for (;;) {
+            if (runState != RUNNING) {
+                if (!shutdownBegun) {
+                    shutdownBegun = true;
+                    tokens.forEach(r -> guarded(r, Registration::beginShutdown));
+                }
+                if (tokens.size() == 0 || System.nanoTime() - shutdownDeadline >= 0) return;
+            }
+            long timeout = timeoutNanos();
+            if (timeout != 0) {
+                sleepState.set(SLEEPING);
+                // Re-check after publishing SLEEPING: a task offered before this point is seen
+                // here; one offered after it sees SLEEPING and writes the eventfd.
+                if (!tasks.isEmpty() || (runState != RUNNING && !shutdownBegun)) timeout = 0;
+            }
+            long waitStart = System.nanoTime();
+            count(WORK_NANOS, waitStart - workStart);
+            int n = epoll.waitNanos(events, timeout);
+            sleepState.set(AWAKE);
+            workStart = System.nanoTime();
+            count(WAIT_NANOS, workStart - waitStart);
+            count(WAITS, 1);
+            count(EVENTS, n);
+            iteration++;
+
+            for (int i = 0; i < n; i++) {
+                long token = events.token(i);
+                int bits = events.events(i);
+                if (token == WAKE_TOKEN) {
+                    count(WAKES_RECEIVED, 1);
+                    wakeFd.read();
+                } else if (token == TIMER_TOKEN) {
+                    timerFd.read();
+                    armedTimerFd = Long.MIN_VALUE;
+                } else {
+                    Registration r = tokens.get(token);
+                    if (r != null) dispatch(r, bits);   // null: closed earlier, drop
+                }
+            }
+            events.growIfFull(n);
+            serveStillReady();
+            runTimers();
+            runTasks();
+        }
+    }
+
+    /** 0 if there is work now; else nanoseconds to the next timeout or shutdown deadline; -1: forever. */
+    private long timeoutNanos() throws NativeIOException {
+        if (!stillReady.isEmpty() || !tasks.isEmpty()) return 0;
+        purgeCancelledTimers();
+        long deadline = 0;
+        boolean bounded = false;
+        Timeout next = timers.peek();
+        if (next != null) {
+            deadline = next.deadline;
+            bounded = true;
+        }
+        if (runState != RUNNING) {
+            long sd = shutdownDeadline;
+            if (!bounded || sd - deadline < 0) deadline = sd;
+            bounded = true;
+        }
+        if (!bounded) return -1;
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) return 0;
+        if (timerFd != null && remaining % 1_000_000 != 0) {
+            // No epoll_pwait2: a millisecond wait rounds up, so let a timerfd end it on time.
+            if (armedTimerFd != deadline) {
+                timerFd.scheduleAt(deadline);
+                armedTimerFd = deadline;
+            }
+        }
+        return remaining;
+    }
+
+    private void purgeCancelledTimers() {
+        int cancelled = cancelledTimers.get();
+        if (cancelled > 64 && cancelled > timers.size() / 2) {
+            cancelledTimers.addAndGet(-cancelled);
+            timers.removeIf(Timeout::isCancelled);
+        }
+        while (!timers.isEmpty() && timers.peek().isCancelled()) {
+            timers.poll();
+            cancelledTimers.decrementAndGet();
+        }
+    }
+
+    private void dispatch(Registration r, int bits) {
+        SlowHandlerEvent jfr = new SlowHandlerEvent();
+        jfr.begin();
+        try {
+            r.onEvents(bits);
+        } catch (Throwable t) {
+            crashed(r, t);
+        }
+        commit(jfr, r, "events");
+    }
+
+    private void commit(SlowHandlerEvent jfr, Object what, String kind) {
+        jfr.end();
+        if (jfr.shouldCommit()) {
+            jfr.loop = index;
+            jfr.handler = what instanceof Connection c ? c.handlerName() : what.getClass().getName();
+            jfr.kind = kind;
+            jfr.commit();
+        }
+    }
+
+    private void serveStillReady() {
+        // One turn each for those queued now; a connection that uses its budget again goes
+        // to the back for the next iteration, after a zero-timeout wait lets new events in.
+        for (int k = stillReady.size(); k > 0; k--) {
+            Registration r = stillReady.poll();
+            r.queuedReady = false;
+            if (tokens.get(r.token) != r) continue;   // closed meanwhile
+            if (r.servedIn == iteration) {
+                // An event already gave it a budget in this iteration: its next turn is the next one.
+                markReady(r);
+                continue;
+            }
+            SlowHandlerEvent jfr = new SlowHandlerEvent();
+            jfr.begin();
+            try {
+                r.onStillReady();
+            } catch (Throwable t) {
+                crashed(r, t);
+            }
+            commit(jfr, r, "ready");
+        }
+    }
+
+    private void runTimers() {
+        if (timers.isEmpty()) return;
+        long now = System.nanoTime();
+        Timeout t;
+        while ((t = timers.peek()) != null && t.deadline - now <= 0) {
+            timers.poll();
+            if (!t.claim()) {
+                cancelledTimers.decrementAndGet();
+                continue;
+            }
+            count(TIMERS, 1);
+            SlowHandlerEvent jfr = new SlowHandlerEvent();
+            jfr.begin();
+            try {
+                t.task().run();
+            } catch (Throwable e) {
+                Log.log(System.Logger.Level.WARNING, "event loop " + index + ": timeout task failed", e);
+            }
+            commit(jfr, t.task(), "timer");
+        }
+    }
+
+    private void runTasks() {
+        for (int k = 0; k < TASK_BATCH; k++) {
+            Runnable task = tasks.poll();
+            if (task == null) return;
+            runTask(task);
+        }
+    }
+
+    private void runTask(Runnable task) {
+        count(TASKS, 1);
+        SlowHandlerEvent jfr = new SlowHandlerEvent();
+        jfr.begin();
+        try {
+            task.run();
+        } catch (Throwable e) {
+            Log.log(System.Logger.Level.WARNING, "event loop " + index + ": task failed", e);
+        }
+        commit(jfr, task, "task");
+    }
+
+    private void guarded(Registration r, java.util.function.Consumer<Registration> action) {
+        try {
+            action.accept(r);
+        } catch (Throwable t) {
+            crashed(r, t);
+        }
+    }
+
+    /** A registration threw where it should not have: log, count and release it. */
+    private void crashed(Registration r, Throwable t) {
+        count(FAILURES, 1);
+        Log.log(System.Logger.Level.WARNING, "event loop " + index + ": " + r + " failed; closing it", t);
+        try {
+            r.terminate();
+        } catch (Throwable again) {
+            Log.log(System.Logger.Level.WARNING, "event loop " + index + ": closing " + r + " failed", again);
+        }
+        tokens.remove(r.token);
+    }
+
+    /** Closes everything; runs on the loop thread as it exits. */
+    private void terminate() {
+        synchronized (this) {
+            runState = TERMINATED;
+        }
+        try {
+            tokens.forEach(r -> {
+                try {
+                    r.terminate();
+                } catch (Throwable t) {
+                    Log.log(System.Logger.Level.WARNING, "event loop " + index + ": closing " + r + " failed", t);
+                }
+                tokens.remove(r.token);
+            });
+            stillReady.clear();
+            // Tasks accepted before TERMINATED still run (registration tasks see the loop
+            // closed and close what they carry); later ones are rejected in execute().
+            Runnable task;
+            while ((task = tasks.poll()) != null) runTask(task);
+            timers.clear();
+        } finally {
+            closeQuietly(timerFd);
+            closeQuietly(wakeFd);
+            closeQuietly(epoll);
+            events.close();
+            if (pool != null) pool.close();
+            if (arena != null) arena.close();
+            terminated.countDown();
+        }
+    }
+
+    /** Whether the loop has stopped taking registrations (terminating). */
+    boolean isTerminating() {
+        return runState == TERMINATED;
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception e) {
+            Log.log(System.Logger.Level.DEBUG, "close failed", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoop[" + index + (isTerminated() ? ", terminated" : isShuttingDown() ? ", shutting down" : "") + "]";
+    }
+
+    /** The loop's thread: carries its own errno scratch so syscalls skip the thread-local. */
+    private final class LoopThread extends Thread implements NativeScratch.Holder {
+        private NativeScratch scratch;
+
+        LoopThread(String name) {
+            super(name);
+            setDaemon(false);
+        }
+
+        @Override
+        public NativeScratch scratch() {
+            NativeScratch s = scratch;
+            if (s == null) scratch = s = new NativeScratch(Arena.ofAuto());
+            return s;
+        }
+
+        @Override
+        public void run() {
+            try {
+                arena = Arena.ofConfined();
+                scratch = new NativeScratch(arena);
+                readBuffer = arena.allocate(config.readBufferSize(), 64);
+                pool = new BufferPool(config.writeChunkSize(), 256);
+            } finally {
+                started.countDown();
+            }
+            EventLoop.this.run();
+        }
+    }
+}

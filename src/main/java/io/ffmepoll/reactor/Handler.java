@@ -1,0 +1,60 @@
+package io.ffmepoll.reactor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What a connection does with its events. One handler per connection, called only on the
+ * connection's {@link EventLoop} thread, one callback at a time: handler state needs no locks.
+ * <p>A handler that throws has its connection closed with the exception as cause (logged via
+ * {@link System.Logger}); the loop and every other connection carry on.
+ * <h2>Backpressure</h2>
+ * {@link Connection#write(MemorySegment)} always accepts up to the hard bound, but when queued
+ * output passes the high watermark the connection reports {@code onWritabilityChanged(c, false)}:
+ * stop producing (for a relay, {@link Connection#pauseReading()}) until
+ * {@code onWritabilityChanged(c, true)} once the queue falls below the low watermark.
+ * {@snippet :
+ * final class Echo implements Handler {
+ *     public void onRead(Connection c, MemorySegment data) {
+ *         if (!c.write(data)) c.pauseReading();     // over the high watermark: stop reading
+ *     }
+ *     public void onWritabilityChanged(Connection c, boolean writable) {
+ *         if (writable) c.resumeReading();
+ *     }
+ * }
+ * reactor.listen(new InetSocketAddress("127.0.0.1", 7000), Echo::new);
+ * }
+ */
+public interface Handler {
+
+    /** The connection is registered and ready for writes. */
+    default void onOpen(Connection c) {}
+
+    /**
+     * Bytes arrived. {@code data} is the loop's read buffer: valid only during this call (copy
+     * what you keep; {@link Connection#write(MemorySegment)} copies what it cannot send at once).
+     */
+    void onRead(Connection c, MemorySegment data);
+
+    /**
+     * Queued output crossed the high watermark ({@code writable == false}) or fell back below
+     * the low watermark ({@code true}). Called from within {@link Connection#write} too.
+     */
+    default void onWritabilityChanged(Connection c, boolean writable) {}
+
+    /**
+     * The peer shut down its output (end of stream); no more {@link #onRead} calls follow.
+     * The default closes the connection once queued output is flushed. A handler that still
+     * has data to send may write first, or call {@link Connection#shutdownOutput()} instead.
+     */
+    default void onEndOfInput(Connection c) {
+        c.close();
+    }
+
+    /**
+     * The connection is closed and its descriptor released. {@code cause} is null for an
+     * orderly close, else what ended it: an I/O error such as {@code ECONNRESET}, a handler's
+     * exception, an idle {@link java.util.concurrent.TimeoutException}, or a
+     * {@link java.util.concurrent.CancellationException} at shutdown.
+     */
+    default void onClose(Connection c, Throwable cause) {}
+}

@@ -1,0 +1,404 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.socket.Option;
+import io.ffmepoll.socket.TcpListener;
+import io.ffmepoll.socket.TcpStream;
+import io.ffmepoll.socket.UdpSocket;
+import io.ffmepoll.socket.UnixListener;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * A group of {@link EventLoop}s serving listeners, connections, datagram sockets and timeouts,
+ * edge-triggered, with no {@code epoll_ctl} on the I/O path.
+ * <p>Each connection lives on one loop. TCP listeners get one socket per loop bound with
+ * {@code SO_REUSEPORT}, so the kernel spreads connections over the loops with no hand-off.
+ * {@snippet :
+ * try (Reactor reactor = Reactor.builder().loops(2).build()) {
+ *     Listener l = reactor.listen(new InetSocketAddress("127.0.0.1", 8080), () -> new Handler() {
+ *         public void onRead(Connection c, MemorySegment data) {
+ *             c.write(data);                     // echo
+ *         }
+ *     });
+ *     System.out.println("listening " + l.port());
+ *     Thread.sleep(60_000);
+ * }   // graceful: stop accepting, flush, close every descriptor, join the loops
+ * }
+ */
+public final class Reactor implements AutoCloseable {
+
+    private final Config config;
+    private final List<EventLoop> loops;
+    private final AtomicInteger next = new AtomicInteger();
+    private final Duration closeGrace;
+
+    private Reactor(Config config, Duration closeGrace) throws IOException {
+        this.config = config;
+        this.closeGrace = closeGrace;
+        List<EventLoop> created = new ArrayList<>();
+        try {
+            for (int i = 0; i < config.loops(); i++) created.add(new EventLoop(this, i, config));
+        } catch (NativeIOException | RuntimeException e) {
+            for (EventLoop l : created) {
+                l.start();
+                l.shutdown(System.nanoTime());
+            }
+            throw e;
+        }
+        this.loops = List.copyOf(created);
+        for (EventLoop l : loops) l.start();
+    }
+
+    /** A builder with defaults: one loop per core, 64 KiB reads, 32/64 KiB watermarks. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The loops, in index order. */
+    public List<EventLoop> loops() {
+        return loops;
+    }
+
+    /** A loop chosen round-robin, for new client connections and work. */
+    public EventLoop next() {
+        return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
+    }
+
+    /** Every loop's counters now, in index order. */
+    public List<LoopCounters> counters() {
+        List<LoopCounters> out = new ArrayList<>(loops.size());
+        for (EventLoop l : loops) out.add(l.counters());
+        return out;
+    }
+
+    /**
+     * Listens on a TCP address with one {@code SO_REUSEPORT} socket per loop; each accepted
+     * connection gets a handler from {@code handlers} and stays on the loop that accepted it.
+     * @param address where to listen; port 0 picks a free port (see {@link Listener#port()})
+     * @throws NativeIOException EADDRINUSE and other bind failures; nothing stays open
+     * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
+     */
+    public Listener listen(InetSocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
+        Objects.requireNonNull(handlers, "handlers");
+        List<TcpListener> sockets = new ArrayList<>();
+        List<Acceptor> acceptors = new ArrayList<>();
+        InetSocketAddress bound = address;
+        try {
+            for (int i = 0; i < loops.size(); i++) {
+                TcpListener l = TcpListener.bind(bound, config.backlog(), true);
+                sockets.add(l);
+                if (i == 0) bound = l.localAddress();   // the others join the chosen port
+            }
+            for (int i = 0; i < loops.size(); i++) {
+                Acceptor a = new Acceptor(loops.get(i), sockets.get(i), null, handlers);
+                await(loops.get(i).submit(() -> {
+                    a.start(false);
+                    return null;
+                }));
+                acceptors.add(a);
+            }
+        } catch (IOException | RuntimeException e) {
+            new Listener(bound, acceptors, null).close();
+            for (TcpListener l : sockets) l.close();
+            throw e;
+        }
+        return new Listener(bound, acceptors, null);
+    }
+
+    /**
+     * Listens on a Unix-domain address ({@link java.net.UnixDomainSocketAddress}, or an
+     * {@link io.ffmepoll.socket.AbstractName}) or, for an {@link InetSocketAddress}, as
+     * {@link #listen(InetSocketAddress, Supplier)}. A Unix listener is one socket registered
+     * with every loop with {@code EPOLLEXCLUSIVE}: the kernel wakes one loop per connection,
+     * and that loop keeps it. The socket file is removed when the listener closes.
+     * @throws NativeIOException EADDRINUSE if the path exists, EACCES...
+     */
+    public Listener listen(SocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
+        if (address instanceof InetSocketAddress inet) return listen(inet, handlers);
+        Objects.requireNonNull(handlers, "handlers");
+        UnixListener shared = UnixListener.bind(address, config.backlog());
+        List<Acceptor> acceptors = new ArrayList<>();
+        AtomicInteger sharers = new AtomicInteger(loops.size());
+        try {
+            for (EventLoop loop : loops) {
+                Acceptor a = new Acceptor(loop, shared, sharers, handlers);
+                await(loop.submit(() -> {
+                    a.start(true);
+                    return null;
+                }));
+                acceptors.add(a);
+            }
+        } catch (IOException | RuntimeException e) {
+            new Listener(address, acceptors, shared).close();
+            throw e;
+        }
+        return new Listener(address, acceptors, shared);
+    }
+
+    /**
+     * Serves UDP on {@code address} with one {@code SO_REUSEPORT} socket per loop (the kernel
+     * spreads senders over them by address hash), each with a handler from {@code handlers}.
+     * @return a handle whose {@link Listener#port()} is the bound port
+     * @throws NativeIOException bind failures; nothing stays open
+     */
+    public Listener bindUdp(InetSocketAddress address, Supplier<? extends DatagramHandler> handlers) throws IOException {
+        Objects.requireNonNull(handlers, "handlers");
+        List<DatagramEndpoint> endpoints = new ArrayList<>();
+        InetSocketAddress bound = address;
+        try {
+            for (EventLoop loop : loops) {
+                UdpSocket s = UdpSocket.bind(bound, Option.SO_REUSEPORT.of(true));
+                if (endpoints.isEmpty()) bound = s.localAddress();
+                DatagramEndpoint e;
+                try {
+                    e = new DatagramEndpoint(loop, s, Objects.requireNonNull(handlers.get(), "handler"));
+                } catch (RuntimeException ex) {
+                    s.close();
+                    throw ex;
+                }
+                await(loop.submit(() -> {
+                    e.start();
+                    return null;
+                }));
+                endpoints.add(e);
+            }
+        } catch (IOException | RuntimeException e) {
+            new Listener(bound, endpoints, null).close();
+            throw e;
+        }
+        return new Listener(bound, endpoints, null);
+    }
+
+    /**
+     * Connects to a TCP address from a loop chosen round-robin; the future completes when the
+     * connection is established (after {@link Handler#onOpen}) or fails (ECONNREFUSED...).
+     * {@snippet :
+     * Connection c = reactor.connect(new InetSocketAddress("127.0.0.1", 8080), new Client()).join();
+     * }
+     */
+    public CompletableFuture<Connection> connect(InetSocketAddress remote, Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        TcpStream s;
+        try {
+            s = TcpStream.connect(remote);
+            if (config.tcpNoDelay()) s.setOption(Option.TCP_NODELAY, true);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return next().register(s, handler);
+    }
+
+    static <T> T await(CompletableFuture<T> f) throws IOException {
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) throw io;
+                    if (c instanceof RuntimeException re) throw re;
+                    if (c instanceof Error err) throw err;
+                    throw new IOException(c);
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Begins a graceful shutdown and returns at once: every loop stops accepting, closes each
+     * connection after flushing its queued output, and after {@code grace} closes whatever is
+     * left; then it closes its own descriptors and its thread ends. New tasks and
+     * registrations from other threads are rejected from now on.
+     */
+    public void shutdown(Duration grace) {
+        long deadline = System.nanoTime() + Math.max(0, Math.min(grace.toNanos(), TimeUnit.DAYS.toNanos(1)));
+        for (EventLoop l : loops) l.shutdown(deadline);
+    }
+
+    /**
+     * Waits until every loop has terminated.
+     * @return false on timeout
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (EventLoop l : loops) {
+            long left = deadline - System.nanoTime();
+            if (!l.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) return false;
+        }
+        return true;
+    }
+
+    /** Whether every loop has terminated. */
+    public boolean isTerminated() {
+        for (EventLoop l : loops) if (!l.isTerminated()) return false;
+        return true;
+    }
+
+    /**
+     * Shuts down gracefully (the builder's {@code closeGrace}, 5 s by default) and waits for
+     * the loops to end. From a loop thread it only begins the shutdown.
+     */
+    @Override
+    public void close() {
+        shutdown(closeGrace);
+        for (EventLoop l : loops) if (l.inEventLoop()) return;
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                if (!awaitTermination(closeGrace.plusSeconds(5))) {
+                    Log.log(System.Logger.Level.WARNING, "reactor loops did not end in time");
+                }
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    @Override
+    public String toString() {
+        return "Reactor[" + loops.size() + " loop(s)]";
+    }
+
+    /**
+     * Settings for a {@link Reactor}.
+     * {@snippet :
+     * Reactor r = Reactor.builder()
+     *         .loops(4)
+     *         .watermarks(32 * 1024, 128 * 1024)
+     *         .idleTimeout(Duration.ofSeconds(30))
+     *         .build();
+     * }
+     */
+    public static final class Builder {
+        private int loops = Runtime.getRuntime().availableProcessors();
+        private int readBufferSize = 64 * 1024;
+        private int readBudget = 256 * 1024;
+        private int lowWatermark = 32 * 1024;
+        private int highWatermark = 64 * 1024;
+        private long maxQueuedBytes = 16L * 1024 * 1024;
+        private int writeChunkSize = 16 * 1024;
+        private Duration idleTimeout = Duration.ZERO;
+        private Duration linger = Duration.ofSeconds(2);
+        private Duration acceptBackoff = Duration.ofMillis(100);
+        private Duration closeGrace = Duration.ofSeconds(5);
+        private int backlog = 1024;
+        private String threadName = "ffm-epoll-loop";
+        private boolean tcpNoDelay = true;
+
+        private Builder() {}
+
+        /** Event-loop threads (default: available processors). */
+        public Builder loops(int n) {
+            loops = n;
+            return this;
+        }
+
+        /** Bytes one read may return (default 64 KiB): the size of each loop's read buffer. */
+        public Builder readBufferSize(int bytes) {
+            readBufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * Bytes one connection may read per wake (default 256 KiB) before the loop serves the
+         * others: a flooding peer delays the rest by at most this much work.
+         */
+        public Builder readBudget(int bytes) {
+            readBudget = bytes;
+            return this;
+        }
+
+        /** Queued-output watermarks: not writable above {@code high}, writable again below {@code low}. */
+        public Builder watermarks(int low, int high) {
+            lowWatermark = low;
+            highWatermark = high;
+            return this;
+        }
+
+        /** Queued output at which a write fails and the connection is closed (default 16 MiB). */
+        public Builder maxQueuedBytes(long bytes) {
+            maxQueuedBytes = bytes;
+            return this;
+        }
+
+        /** Size of the pooled chunks that hold queued output (default 16 KiB). */
+        public Builder writeChunkSize(int bytes) {
+            writeChunkSize = bytes;
+            return this;
+        }
+
+        /** Close connections with no input or output progress for this long (default: never). */
+        public Builder idleTimeout(Duration timeout) {
+            idleTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** How long a closing connection discards unread input before closing (default 2 s; 0: close at once). */
+        public Builder linger(Duration time) {
+            linger = Objects.requireNonNull(time);
+            return this;
+        }
+
+        /** Pause of accept after EMFILE/ENFILE (default 100 ms). */
+        public Builder acceptBackoff(Duration pause) {
+            acceptBackoff = Objects.requireNonNull(pause);
+            return this;
+        }
+
+        /** Grace period {@link Reactor#close()} gives connections to flush (default 5 s). */
+        public Builder closeGrace(Duration grace) {
+            closeGrace = Objects.requireNonNull(grace);
+            return this;
+        }
+
+        /** Listen backlog (default 1024; the kernel caps it at net.core.somaxconn). */
+        public Builder backlog(int n) {
+            backlog = n;
+            return this;
+        }
+
+        /** Thread-name prefix (default {@code ffm-epoll-loop}); loops are suffixed {@code -0}, {@code -1}... */
+        public Builder threadName(String prefix) {
+            threadName = Objects.requireNonNull(prefix);
+            return this;
+        }
+
+        /** Whether accepted TCP connections get {@code TCP_NODELAY} (default true). */
+        public Builder tcpNoDelay(boolean on) {
+            tcpNoDelay = on;
+            return this;
+        }
+
+        /**
+         * Starts the loops.
+         * @throws IllegalArgumentException for inconsistent settings
+         * @throws NativeIOException if an epoll instance or eventfd cannot be opened
+         */
+        public Reactor build() throws IOException {
+            Config c = new Config(loops, readBufferSize, readBudget, highWatermark, lowWatermark, maxQueuedBytes,
+                    writeChunkSize, idleTimeout.toNanos(), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
+                    backlog, threadName, tcpNoDelay);
+            if (closeGrace.isNegative()) throw new IllegalArgumentException("negative close grace");
+            return new Reactor(c, closeGrace);
+        }
+    }
+}

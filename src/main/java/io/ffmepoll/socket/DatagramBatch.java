@@ -1,0 +1,219 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.internal.gen.mmsghdr;
+import io.ffmepoll.internal.gen.msghdr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.SocketAddress;
+import java.util.Objects;
+
+/**
+ * Native memory for moving many datagrams in one system call ({@code recvmmsg}/{@code sendmmsg}):
+ * {@code capacity} slots, each with a buffer of {@code messageSize} bytes, a length and an address.
+ * Allocate one per event loop and reuse it; nothing is allocated per call.
+ * <p>After {@link DatagramSocket#receive(DatagramBatch)} slot {@code i} holds the message
+ * ({@link #message(int)}), its sender ({@link #sender(int)}) and whether it was cut short
+ * ({@link #truncated(int)}). Sending the same slots back echoes each message to its sender:
+ * {@snippet :
+ * try (DatagramBatch batch = DatagramBatch.allocate(64, 2048)) {
+ *     int n = udp.receive(batch);                   // up to 64 datagrams, or WOULD_BLOCK
+ *     if (n > 0) udp.send(batch, 0, n);             // each back to where it came from
+ * }
+ * }
+ * To send new messages, fill slots with {@link #set(int, MemorySegment, SocketAddress)}.
+ * A batch is used by one thread at a time.
+ */
+public final class DatagramBatch implements AutoCloseable {
+
+    private static final long HEADER = mmsghdr.sizeof();
+    private static final long MSG_LEN = mmsghdr.msg_len$offset();
+    private static final long HDR = mmsghdr.msg_hdr$offset();
+    private static final long NAME = HDR + msghdr.msg_name$offset();
+    private static final long NAMELEN = HDR + msghdr.msg_namelen$offset();
+    private static final long IOV = HDR + msghdr.msg_iov$offset();
+    private static final long IOVLEN = HDR + msghdr.msg_iovlen$offset();
+    private static final long FLAGS = HDR + msghdr.msg_flags$offset();
+    private static final int MSG_TRUNC = io.ffmepoll.internal.gen.Linux.MSG_TRUNC();
+    /** The most slots: recvmmsg/sendmmsg take at most UIO_MAXIOV messages per call. */
+    public static final int MAX_CAPACITY = 1024;
+
+    private final Arena arena;
+    private final int capacity;
+    private final int messageSize;
+    final MemorySegment headers;
+    private final MemorySegment iovecs;
+    private final MemorySegment names;
+    private final MemorySegment data;
+    /**
+     * Slot lengths and address lengths as the caller last saw them. The kernel's copies in the
+     * headers are overwritten to receive, so a receive that finds nothing ({@code WOULD_BLOCK})
+     * must not change what a following send uses.
+     */
+    private final int[] lengths;
+    private final int[] nameLengths;
+
+    private DatagramBatch(int capacity, int messageSize) {
+        this.arena = Arena.ofShared();
+        this.capacity = capacity;
+        this.messageSize = messageSize;
+        this.headers = arena.allocate(HEADER * capacity, 8);
+        this.iovecs = arena.allocate(IoScratch.IOVEC_SIZE * capacity, 8);
+        this.names = arena.allocate((long) AddressCodec.STORAGE_SIZE * capacity, 8);
+        this.data = arena.allocate((long) messageSize * capacity, 16);
+        this.lengths = new int[capacity];
+        this.nameLengths = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            long h = i * HEADER;
+            headers.set(ValueLayout.ADDRESS, h + NAME, names.asSlice((long) i * AddressCodec.STORAGE_SIZE));
+            headers.set(ValueLayout.ADDRESS, h + IOV, iovecs.asSlice(i * IoScratch.IOVEC_SIZE));
+            headers.set(ValueLayout.JAVA_LONG, h + IOVLEN, 1);
+            iovecs.set(ValueLayout.ADDRESS, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_BASE,
+                    data.asSlice((long) i * messageSize));
+        }
+    }
+
+    /**
+     * Allocates a batch.
+     * @param capacity slots, 1 to {@value #MAX_CAPACITY}
+     * @param messageSize bytes per slot, at least 1 (65,507 holds any UDP datagram)
+     */
+    public static DatagramBatch allocate(int capacity, int messageSize) {
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("capacity must be 1.." + MAX_CAPACITY + ": " + capacity);
+        }
+        if (messageSize < 1) throw new IllegalArgumentException("messageSize must be positive: " + messageSize);
+        return new DatagramBatch(capacity, messageSize);
+    }
+
+    /** The number of slots. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The bytes each slot holds. */
+    public int messageSize() {
+        return messageSize;
+    }
+
+    /** Slot {@code i}'s whole buffer, to fill in place before {@link #setLength(int, int)}. */
+    public MemorySegment buffer(int i) {
+        Objects.checkIndex(i, capacity);
+        return data.asSlice((long) i * messageSize, messageSize);
+    }
+
+    /** Slot {@code i}'s message: its buffer cut to {@link #length(int)}. */
+    public MemorySegment message(int i) {
+        return data.asSlice((long) i * messageSize, length(i));
+    }
+
+    /** The length of slot {@code i}'s message (received, or set for sending). */
+    public int length(int i) {
+        return lengths[Objects.checkIndex(i, capacity)];
+    }
+
+    /** Sets slot {@code i}'s message length, for a message written in place into {@link #buffer(int)}. */
+    public void setLength(int i, int length) {
+        Objects.checkIndex(i, capacity);
+        if (length < 0 || length > messageSize) {
+            throw new IllegalArgumentException("length must be 0.." + messageSize + ": " + length);
+        }
+        lengths[i] = length;
+    }
+
+    /**
+     * Fills slot {@code i} for sending: copies {@code message} in and sets the destination.
+     * @param target where to send it, or null for a connected socket's peer
+     * @throws IllegalArgumentException if the message is longer than {@link #messageSize()}
+     */
+    public void set(int i, MemorySegment message, SocketAddress target) {
+        if (message.byteSize() > messageSize) {
+            throw new IllegalArgumentException("message of " + message.byteSize() + " bytes exceeds the slot size " + messageSize);
+        }
+        MemorySegment.copy(message, 0, buffer(i), 0, message.byteSize());
+        setLength(i, (int) message.byteSize());
+        setTarget(i, target);
+    }
+
+    /**
+     * Sets slot {@code i}'s destination ({@code null}: the connected peer).
+     * IP addresses are stored in their own family; a send from an IPv6 socket maps IPv4 ones.
+     */
+    public void setTarget(int i, SocketAddress target) {
+        Objects.checkIndex(i, capacity);
+        int len = target == null ? 0
+                : AddressCodec.encode(target, AddressCodec.family(target), name(i));
+        nameLengths[i] = len;
+    }
+
+    /** The sender of the message received in slot {@code i} (decoded on each call). */
+    public SocketAddress sender(int i) {
+        Objects.checkIndex(i, capacity);
+        return AddressCodec.decode(name(i), nameLengths[i]);
+    }
+
+    /** Whether the datagram received in slot {@code i} was longer than the slot and cut short. */
+    public boolean truncated(int i) {
+        Objects.checkIndex(i, capacity);
+        return (headers.get(ValueLayout.JAVA_INT, i * HEADER + FLAGS) & MSG_TRUNC) != 0;
+    }
+
+    private MemorySegment name(int i) {
+        return names.asSlice((long) i * AddressCodec.STORAGE_SIZE, AddressCodec.STORAGE_SIZE);
+    }
+
+    /** Readies every slot to receive a full-size message and an address. */
+    void prepareReceive() {
+        for (int i = 0; i < capacity; i++) {
+            long h = i * HEADER;
+            headers.set(ValueLayout.JAVA_INT, h + NAMELEN, AddressCodec.STORAGE_SIZE);
+            headers.set(ValueLayout.JAVA_INT, h + FLAGS, 0);
+            iovecs.set(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN, messageSize);
+        }
+    }
+
+    /** After recvmmsg returned {@code n}: slots 0..n-1 take the received lengths and senders. */
+    void completeReceive(int n) {
+        for (int i = 0; i < n; i++) {
+            long h = i * HEADER;
+            lengths[i] = Math.min(headers.get(ValueLayout.JAVA_INT, h + MSG_LEN), messageSize);
+            nameLengths[i] = headers.get(ValueLayout.JAVA_INT, h + NAMELEN);
+        }
+    }
+
+    /**
+     * Before sendmmsg: copies lengths into the kernel's headers; on an IPv6 socket, IPv4 targets
+     * become v4-mapped.
+     */
+    void prepareSend(int offset, int count, int family) {
+        for (int i = offset; i < offset + count; i++) {
+            long h = i * HEADER;
+            iovecs.set(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN, lengths[i]);
+            headers.set(ValueLayout.JAVA_INT, h + FLAGS, 0);
+            int nameLength = nameLengths[i];
+            if (family == AddressCodec.AF_INET6 && nameLength > 0) {
+                MemorySegment name = name(i);
+                if (name.get(ValueLayout.JAVA_SHORT, 0) == AddressCodec.AF_INET) {
+                    nameLength = AddressCodec.encode(AddressCodec.decode(name, nameLength), AddressCodec.AF_INET6, name);
+                    nameLengths[i] = nameLength;
+                }
+            }
+            headers.set(ValueLayout.JAVA_INT, h + NAMELEN, nameLength);
+        }
+    }
+
+    /** The header of slot {@code i}, as the kernel's mmsghdr array starting there. */
+    MemorySegment headersFrom(int i) {
+        return headers.asSlice(i * HEADER);
+    }
+
+    /**
+     * Frees the batch's memory; using it afterwards throws {@link IllegalStateException}.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) arena.close();
+    }
+}

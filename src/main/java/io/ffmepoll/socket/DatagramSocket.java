@@ -1,0 +1,256 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.epoll.Errors;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.sys.NativeScratch;
+import io.ffmepoll.internal.sys.Sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * A non-blocking datagram socket: {@link UdpSocket} or {@link UnixDatagram}. Message boundaries
+ * are kept: one receive returns one datagram (cut to the buffer if longer, as
+ * {@code recv(2)} does), and an empty datagram reads as 0, never as end of stream.
+ * <p>Each socket keeps two 128-byte address slots of its own, allocated on first use: the last
+ * sender (so {@link #reply(MemorySegment)} answers without decoding it) and the last target
+ * (so repeated {@link #send(MemorySegment, SocketAddress)} to the same address object skips
+ * re-encoding). Nothing is allocated per call.
+ * {@snippet :
+ * int n = udp.receive(buffer);                 // one datagram, or WOULD_BLOCK
+ * if (n >= 0) {
+ *     SocketAddress from = udp.sender();       // decoded only when asked
+ *     udp.reply(buffer.asSlice(0, n));         // echo it back
+ * }
+ * }
+ */
+public abstract class DatagramSocket extends SocketDescriptor {
+
+    private MemorySegment senderSlot;
+    private MemorySegment senderLength;
+    private MemorySegment targetSlot;
+    private SocketAddress lastTarget;
+    private int lastTargetLength;
+
+    DatagramSocket(int fd, int family) {
+        super(fd, family);
+    }
+
+    private void slots() {
+        if (senderSlot == null) {
+            // Freed by the GC with the socket: an explicit free would race a call in flight.
+            Arena arena = Arena.ofAuto();
+            MemorySegment m = arena.allocate(2L * AddressCodec.STORAGE_SIZE + 8, 8);
+            senderSlot = m.asSlice(0, AddressCodec.STORAGE_SIZE);
+            targetSlot = m.asSlice(AddressCodec.STORAGE_SIZE, AddressCodec.STORAGE_SIZE);
+            senderLength = m.asSlice(2L * AddressCodec.STORAGE_SIZE, 4);
+        }
+    }
+
+    /**
+     * Sets the default peer ({@code connect(2)} on a datagram socket completes at once): then
+     * {@link #read(MemorySegment)}/{@link #write(MemorySegment)} work, and only datagrams from
+     * that peer are received.
+     */
+    public void connect(SocketAddress remote) throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
+        int len = AddressCodec.encode(remote, family, addr);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.connect(fd, addr, len);
+        } finally {
+            release();
+        }
+        if (r < 0) throw Errors.exception("connect(" + remote + ")", r);
+    }
+
+    /**
+     * The connected peer's address.
+     * @throws NativeIOException ENOTCONN if not connected
+     */
+    public SocketAddress peerAddress() throws NativeIOException {
+        return name(true);
+    }
+
+    // ---- addressed datagrams
+
+    /**
+     * Receives one datagram into {@code dst} and remembers its sender ({@code recvfrom}).
+     * @return its length (0 for an empty datagram; cut to {@code dst}'s size if longer) or
+     *         {@link #WOULD_BLOCK}
+     */
+    public int receive(MemorySegment dst) throws NativeIOException {
+        slots();
+        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
+        boolean staged = !dst.isNative();
+        MemorySegment buf = dst;
+        if (staged) {
+            buf = IoScratch.current().staging;
+            want = Math.min(want, IoScratch.STAGING_SIZE);
+        }
+        senderLength.set(ValueLayout.JAVA_INT, 0, AddressCodec.STORAGE_SIZE);
+        int fd = acquire();
+        long r;
+        try {
+            r = Sys.recvfrom(fd, buf, want, 0, senderSlot, senderLength);
+        } finally {
+            release();
+        }
+        if (r > 0 && staged) MemorySegment.copy(buf, 0, dst, 0, r);
+        if (r >= 0) return (int) r;
+        if (r == -EAGAIN) return WOULD_BLOCK;
+        throw Errors.exception("recvfrom", r);
+    }
+
+    /** As {@link #receive(MemorySegment)}, into {@code dst}'s remaining space, advancing its position. */
+    public int receive(ByteBuffer dst) throws NativeIOException {
+        int n = receive(MemorySegment.ofBuffer(dst));
+        if (n > 0) dst.position(dst.position() + n);
+        return n;
+    }
+
+    /** As {@link #receive(MemorySegment)}, into {@code dst[offset, offset+length)}. */
+    public int receive(byte[] dst, int offset, int length) throws NativeIOException {
+        return receive(heap(dst, offset, length));
+    }
+
+    /**
+     * The sender of the last datagram {@link #receive(MemorySegment) received} on this socket.
+     * @throws IllegalStateException if nothing was received yet
+     */
+    public SocketAddress sender() {
+        if (senderSlot == null) throw new IllegalStateException("no datagram received yet");
+        return AddressCodec.decode(senderSlot, senderLength.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    /**
+     * Sends one datagram to {@code target} ({@code sendto}).
+     * @return bytes sent (the whole datagram) or {@link #WOULD_BLOCK}
+     * @throws NativeIOException EMSGSIZE if too large for the socket
+     * @throws IllegalArgumentException if a heap datagram exceeds 64 KiB (use native memory)
+     */
+    public int send(MemorySegment src, SocketAddress target) throws NativeIOException {
+        Objects.requireNonNull(target, "target");
+        slots();
+        if (target != lastTarget) {
+            lastTargetLength = AddressCodec.encode(target, family, targetSlot);
+            lastTarget = target;
+        }
+        return sendTo(src, targetSlot, lastTargetLength);
+    }
+
+    /** As {@link #send(MemorySegment, SocketAddress)}, from {@code src}'s remaining bytes (position advanced). */
+    public int send(ByteBuffer src, SocketAddress target) throws NativeIOException {
+        int n = send(MemorySegment.ofBuffer(src), target);
+        if (n > 0) src.position(src.position() + n);
+        return n;
+    }
+
+    /** As {@link #send(MemorySegment, SocketAddress)}, from {@code src[offset, offset+length)}. */
+    public int send(byte[] src, int offset, int length, SocketAddress target) throws NativeIOException {
+        return send(heap(src, offset, length), target);
+    }
+
+    /**
+     * Sends one datagram to the sender of the last one received, without decoding its address.
+     * @throws IllegalStateException if nothing was received yet
+     */
+    public int reply(MemorySegment src) throws NativeIOException {
+        if (senderSlot == null) throw new IllegalStateException("no datagram received yet");
+        return sendTo(src, senderSlot, senderLength.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    private int sendTo(MemorySegment src, MemorySegment addr, int addrLen) throws NativeIOException {
+        long want = src.byteSize();
+        MemorySegment buf = src;
+        if (!src.isNative()) {
+            if (want > IoScratch.STAGING_SIZE) {
+                throw new IllegalArgumentException("a datagram from heap memory is limited to "
+                        + IoScratch.STAGING_SIZE + " bytes (got " + want + "); send larger ones from a native segment");
+            }
+            buf = IoScratch.current().staging;
+            MemorySegment.copy(src, 0, buf, 0, want);
+        }
+        int fd = acquire();
+        long r;
+        try {
+            r = Sys.sendto(fd, buf, want, MSG_NOSIGNAL, addr, addrLen);
+        } finally {
+            release();
+        }
+        if (r >= 0) return (int) r;
+        if (r == -EAGAIN) return WOULD_BLOCK;
+        throw Errors.exception("sendto", r);
+    }
+
+    // ---- connected datagrams
+
+    /**
+     * Receives one datagram from the connected peer.
+     * @return its length (0 for an empty datagram) or {@link #WOULD_BLOCK}
+     */
+    public int read(MemorySegment dst) throws NativeIOException {
+        return receive(dst, false);
+    }
+
+    /**
+     * Sends {@code src} as one datagram to the connected peer.
+     * @return bytes sent or {@link #WOULD_BLOCK}
+     * @throws NativeIOException ECONNREFUSED when an earlier datagram was refused (ICMP), EDESTADDRREQ
+     *         if not connected
+     */
+    public int write(MemorySegment src) throws NativeIOException {
+        return send(src, false);
+    }
+
+    // ---- batches
+
+    /**
+     * Receives up to {@code batch.capacity()} datagrams in one call ({@code recvmmsg}).
+     * @return the number received (slots 0..n-1 filled), or {@link #WOULD_BLOCK} if none was queued
+     */
+    public int receive(DatagramBatch batch) throws NativeIOException {
+        batch.prepareReceive();
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.recvmmsg(fd, batch.headers, batch.capacity(), 0);
+        } finally {
+            release();
+        }
+        if (r >= 0) {
+            batch.completeReceive(r);
+            return r;
+        }
+        if (r == -EAGAIN) return WOULD_BLOCK;
+        throw Errors.exception("recvmmsg", r);
+    }
+
+    /**
+     * Sends slots {@code [offset, offset+count)} of {@code batch} in one call ({@code sendmmsg}),
+     * each to its slot's target (or the connected peer when the slot has none).
+     * @return the number of datagrams sent, from {@code offset} on (fewer than {@code count} when
+     *         the send buffer filled), or {@link #WOULD_BLOCK} if none could be
+     */
+    public int send(DatagramBatch batch, int offset, int count) throws NativeIOException {
+        Objects.checkFromIndexSize(offset, count, batch.capacity());
+        if (count == 0) return 0;
+        batch.prepareSend(offset, count, family);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.sendmmsg(fd, batch.headersFrom(offset), count, MSG_NOSIGNAL);
+        } finally {
+            release();
+        }
+        if (r >= 0) return r;
+        if (r == -EAGAIN) return WOULD_BLOCK;
+        throw Errors.exception("sendmmsg", r);
+    }
+}

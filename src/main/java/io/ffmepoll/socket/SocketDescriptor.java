@@ -1,0 +1,579 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.epoll.Descriptor;
+import io.ffmepoll.epoll.Errors;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.gen.cmsghdr;
+import io.ffmepoll.internal.gen.linger;
+import io.ffmepoll.internal.gen.msghdr;
+import io.ffmepoll.internal.gen.ucred;
+import io.ffmepoll.internal.sys.NativeScratch;
+import io.ffmepoll.internal.sys.Sys;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A non-blocking, close-on-exec socket owned by this object: the common part of every socket
+ * kind (addresses, typed options, and the I/O core the subclasses expose).
+ * <p>Every socket is created with {@code SOCK_NONBLOCK | SOCK_CLOEXEC} and closed exactly once
+ * (see {@link Descriptor}). I/O never allocates native memory per call: addresses go through
+ * the thread's {@link NativeScratch}, and heap arrays and buffers are copied through a
+ * per-thread native staging buffer, because the errno-capturing downcalls cannot take heap
+ * memory.
+ * {@snippet :
+ * try (TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0), 128)) {
+ *     InetSocketAddress bound = listener.localAddress();   // the real port
+ *     listener.setOption(Option.TCP_DEFER_ACCEPT, 1);
+ * }
+ * }
+ * <p>Subclasses live in this package only (the constructor is package-private).
+ * <p>I/O methods on one socket are meant for one thread at a time (the event loop that owns it);
+ * {@link #close()} may come from any thread.
+ */
+public abstract class SocketDescriptor extends Descriptor {
+
+    static final int NONBLOCK_CLOEXEC = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
+    static final int SOCK_STREAM = Linux.SOCK_STREAM();
+    static final int SOCK_DGRAM = Linux.SOCK_DGRAM();
+    static final int MSG_NOSIGNAL = Linux.MSG_NOSIGNAL();
+    static final int EAGAIN = Errors.EAGAIN;
+    private static final int SOL_SOCKET = Linux.SOL_SOCKET();
+    private static final int SO_ERROR = Linux.SO_ERROR();
+    private static final int SO_PEERCRED = Linux.SO_PEERCRED();
+    private static final int STAGING = IoScratch.STAGING_SIZE;
+
+    /** The address family: AF_INET, AF_INET6 or AF_UNIX. */
+    final int family;
+    /**
+     * An error the kernel reported after a heap-staged call had already moved bytes: those bytes
+     * are returned first and the error is thrown by the next call, so it is never lost (the
+     * kernel reports a socket error such as ECONNRESET only once).
+     */
+    private int deferredErrno;
+
+    SocketDescriptor(int fd, int family) {
+        super(fd);
+        this.family = family;
+    }
+
+    /** socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC. */
+    static int open(int family, int type) throws NativeIOException {
+        return Errors.check("socket", Sys.socket(family, type | NONBLOCK_CLOEXEC, 0));
+    }
+
+    /** Applies option values in order, for factory methods (before bind or connect). */
+    final void apply(Option.Value<?>[] values) throws NativeIOException {
+        for (Option.Value<?> v : values) applyOne(v);
+    }
+
+    private <T> void applyOne(Option.Value<T> v) throws NativeIOException {
+        setOption(v.option(), v.value());
+    }
+
+    // ---- addresses
+
+    /** bind(2) to {@code local}; the call in an error names the address. */
+    final void bindTo(SocketAddress local) throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
+        int len = AddressCodec.encode(local, family, addr);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.bind(fd, addr, len);
+        } finally {
+            release();
+        }
+        if (r < 0) throw Errors.exception("bind(" + local + ")", r);
+    }
+
+    /**
+     * The address this socket is bound to ({@code getsockname}); after binding port 0 it holds
+     * the port the kernel chose.
+     * @throws IllegalStateException if closed
+     */
+    public SocketAddress localAddress() throws NativeIOException {
+        return name(false);
+    }
+
+    /** getsockname or getpeername through the thread's scratch. */
+    final SocketAddress name(boolean peer) throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
+        MemorySegment len = s.slice(NativeScratch.ADDRESS_LENGTH, 4);
+        s.setInt(NativeScratch.ADDRESS_LENGTH, AddressCodec.STORAGE_SIZE);
+        int fd = acquire();
+        int r;
+        try {
+            r = peer ? Sys.getpeername(fd, addr, len) : Sys.getsockname(fd, addr, len);
+        } finally {
+            release();
+        }
+        Errors.check(peer ? "getpeername" : "getsockname", r);
+        return AddressCodec.decode(addr, s.getInt(NativeScratch.ADDRESS_LENGTH));
+    }
+
+    // ---- options
+
+    /**
+     * Sets a socket option.
+     * @throws NativeIOException if the kernel refuses it; {@code call()} names the option, as
+     *         {@code "setsockopt(TCP_NODELAY)"}
+     * @throws IllegalStateException if closed
+     */
+    public final <T> void setOption(Option<T> option, T value) throws NativeIOException {
+        Objects.requireNonNull(option, "option");
+        Objects.requireNonNull(value, "value");
+        NativeScratch s = NativeScratch.current();
+        MemorySegment v = s.slice(NativeScratch.OPTION, 64);
+        int len = 4;
+        switch (option.kind) {
+            case BOOLEAN -> s.setInt(NativeScratch.OPTION, (Boolean) value ? 1 : 0);
+            case INT -> s.setInt(NativeScratch.OPTION, (Integer) value);
+            case LINGER -> {
+                int seconds = (Integer) value;
+                linger.l_onoff(v, seconds >= 0 ? 1 : 0);
+                linger.l_linger(v, Math.max(seconds, 0));
+                len = (int) linger.sizeof();
+            }
+        }
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.setsockopt(fd, option.level, option.number, v, len);
+        } finally {
+            release();
+        }
+        if (r < 0) throw Errors.exception(option.setCall, r);
+    }
+
+    /**
+     * Reads a socket option.
+     * @throws NativeIOException if the kernel refuses it; {@code call()} names the option
+     * @throws IllegalStateException if closed
+     */
+    public final <T> T getOption(Option<T> option) throws NativeIOException {
+        Objects.requireNonNull(option, "option");
+        NativeScratch s = NativeScratch.current();
+        MemorySegment v = s.slice(NativeScratch.OPTION, 64);
+        v.fill((byte) 0);
+        s.setInt(NativeScratch.INTS, 64);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.getsockopt(fd, option.level, option.number, v, s.slice(NativeScratch.INTS, 4));
+        } finally {
+            release();
+        }
+        if (r < 0) throw Errors.exception(option.getCall, r);
+        Object value = switch (option.kind) {
+            case BOOLEAN -> s.getInt(NativeScratch.OPTION) != 0;
+            case INT -> s.getInt(NativeScratch.OPTION);
+            case LINGER -> linger.l_onoff(v) != 0 ? linger.l_linger(v) : -1;
+        };
+        return option.type().cast(value);
+    }
+
+    /** SO_ERROR: the pending socket error (read and cleared), 0 if none. */
+    final int takeError() throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        s.setInt(NativeScratch.INTS, 4);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, s.slice(NativeScratch.OPTION, 4),
+                    s.slice(NativeScratch.INTS, 4));
+        } finally {
+            release();
+        }
+        Errors.check("getsockopt(SO_ERROR)", r);
+        return s.getInt(NativeScratch.OPTION);
+    }
+
+    final void shutdown(int how, String call) throws NativeIOException {
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.shutdown(fd, how);
+        } finally {
+            release();
+        }
+        Errors.check(call, r);
+    }
+
+    // ---- the I/O core: results are n, EOF or WOULD_BLOCK; other errors throw
+
+    private void throwDeferred(String call) throws NativeIOException {
+        int errno = deferredErrno;
+        if (errno != 0) {
+            deferredErrno = 0;
+            throw Errors.exception(call, -errno);
+        }
+    }
+
+    private static int result(String call, long r, long want, boolean stream) throws NativeIOException {
+        if (r > 0) return (int) r;
+        if (r == 0) return stream && want > 0 ? EOF : 0;
+        if (r == -EAGAIN) return WOULD_BLOCK;
+        throw Errors.exception(call, r);
+    }
+
+    /**
+     * recv(2) into {@code dst}. For a stream, 0 bytes into a non-empty destination is EOF; a
+     * datagram socket returns 0 for an empty datagram.
+     */
+    final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred("recv");
+        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
+        if (dst.isNative()) {
+            int fd = acquire();
+            long r;
+            try {
+                r = Sys.recv(fd, dst, want, 0);
+            } finally {
+                release();
+            }
+            return result("recv", r, want, stream);
+        }
+        MemorySegment staging = IoScratch.current().staging;
+        if (!stream) {
+            // One datagram per call: a second recv would merge messages.
+            long chunk = Math.min(want, STAGING);
+            int fd = acquire();
+            long r;
+            try {
+                r = Sys.recv(fd, staging, chunk, 0);
+            } finally {
+                release();
+            }
+            if (r > 0) MemorySegment.copy(staging, 0, dst, 0, r);
+            return result("recv", r, want, false);
+        }
+        // Loop over staging-sized chunks so that a short count still means "the socket had no
+        // more": callers that stop at a short read under EPOLLET would otherwise stall.
+        long done = 0;
+        int fd = acquire();
+        try {
+            while (done < want) {
+                long chunk = Math.min(want - done, STAGING);
+                long r = Sys.recv(fd, staging, chunk, 0);
+                if (r > 0) {
+                    MemorySegment.copy(staging, 0, dst, done, r);
+                    done += r;
+                    if (r < chunk) break;
+                    continue;
+                }
+                if (done == 0) return result("recv", r, want, true);
+                if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
+                break;   // EOF and EAGAIN show again on the next call
+            }
+        } finally {
+            release();
+        }
+        return (int) done;
+    }
+
+    /** send(2) with MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE. */
+    final int send(MemorySegment src, boolean stream) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred("send");
+        long want = Math.min(src.byteSize(), Integer.MAX_VALUE);
+        if (src.isNative()) {
+            int fd = acquire();
+            long r;
+            try {
+                r = Sys.send(fd, src, want, MSG_NOSIGNAL);
+            } finally {
+                release();
+            }
+            return result("send", r, want, false);
+        }
+        MemorySegment staging = IoScratch.current().staging;
+        if (!stream) {
+            if (want > STAGING) {
+                throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING
+                        + " bytes (got " + want + "); send larger ones from a native segment");
+            }
+            MemorySegment.copy(src, 0, staging, 0, want);
+            int fd = acquire();
+            long r;
+            try {
+                r = Sys.send(fd, staging, want, MSG_NOSIGNAL);
+            } finally {
+                release();
+            }
+            return result("send", r, want, false);
+        }
+        long done = 0;
+        int fd = acquire();
+        try {
+            while (done < want) {
+                long chunk = Math.min(want - done, STAGING);
+                MemorySegment.copy(src, done, staging, 0, chunk);
+                long r = Sys.send(fd, staging, chunk, MSG_NOSIGNAL);
+                if (r > 0) {
+                    done += r;
+                    if (r < chunk) break;
+                    continue;
+                }
+                if (done == 0) return result("send", r, want, false);
+                if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
+                break;
+            }
+        } finally {
+            release();
+        }
+        return (int) done;
+    }
+
+    /** A heap or native view of an element of a MemorySegment[] or ByteBuffer[]. */
+    private static MemorySegment segment(Object o) {
+        return o instanceof MemorySegment m ? m : MemorySegment.ofBuffer((ByteBuffer) o);
+    }
+
+    /**
+     * Fills the thread's iovec array from {@code parts[offset, offset+length)} (MemorySegment or
+     * ByteBuffer elements); heap parts are copied into staging when {@code copyIn}.
+     * @return the iovec count; stops at IOV_MAX or when staging is full
+     */
+    private static int gather(IoScratch io, Object[] parts, int offset, int length, boolean copyIn) {
+        Objects.checkFromIndexSize(offset, length, parts.length);
+        long stagingBase = io.staging.address();
+        long staged = 0;
+        int n = 0;
+        for (int i = offset, end = offset + length; i < end && n < IoScratch.IOV_MAX; i++) {
+            MemorySegment m = segment(parts[i]);
+            long size = m.byteSize();
+            if (size == 0) continue;
+            if (m.isNative()) {
+                io.iovec(n++, m.address(), size);
+                continue;
+            }
+            long room = STAGING - staged;
+            if (room == 0) break;
+            long c = Math.min(size, room);
+            if (copyIn) MemorySegment.copy(m, 0, io.staging, staged, c);
+            io.iovec(n++, stagingBase + staged, c);
+            staged += c;
+            if (c < size) break;
+        }
+        return n;
+    }
+
+    /** After a scatter read of {@code got} bytes, copies the heap parts out of staging. */
+    private static void scatterBack(IoScratch io, Object[] parts, int offset, int iovCount, long got) {
+        long stagingBase = io.staging.address();
+        long left = got;
+        int i = offset;
+        for (int j = 0; j < iovCount && left > 0; j++) {
+            MemorySegment m = segment(parts[i++]);
+            while (m.byteSize() == 0) m = segment(parts[i++]);
+            long len = io.iovLength(j);
+            long take = Math.min(len, left);
+            if (!m.isNative()) {
+                MemorySegment.copy(io.staging, io.iovBase(j) - stagingBase, m, 0, take);
+            }
+            left -= take;
+        }
+    }
+
+    /** Moves each ByteBuffer's position past the {@code n} bytes consumed or produced. */
+    static void advance(ByteBuffer[] buffers, int offset, int length, long n) {
+        for (int i = offset, end = offset + length; i < end && n > 0; i++) {
+            ByteBuffer b = buffers[i];
+            int take = (int) Math.min(b.remaining(), n);
+            b.position(b.position() + take);
+            n -= take;
+        }
+    }
+
+    /** Gathering write: sendmsg with MSG_NOSIGNAL over the thread's iovec array. */
+    final long writeVector(Object[] parts, int offset, int length) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred("sendmsg");
+        IoScratch io = IoScratch.current();
+        int n = gather(io, parts, offset, length, true);
+        if (n == 0) return 0;
+        MemorySegment msg = io.msghdr(n);
+        int fd = acquire();
+        long r;
+        try {
+            r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
+        } finally {
+            release();
+        }
+        return result("sendmsg", r, 1, false);
+    }
+
+    /** Scattering read: readv over the thread's iovec array; 0 bytes is EOF for a stream. */
+    final long readVector(Object[] parts, int offset, int length, boolean stream) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred("readv");
+        IoScratch io = IoScratch.current();
+        int n = gather(io, parts, offset, length, false);
+        if (n == 0) return 0;
+        int fd = acquire();
+        long r;
+        try {
+            r = Sys.readv(fd, io.iovecs, n);
+        } finally {
+            release();
+        }
+        if (r > 0) scatterBack(io, parts, offset, n, r);
+        return result("readv", r, 1, stream);
+    }
+
+    /** SO_PEERCRED of a Unix domain socket. */
+    final PeerCredentials peerCredentials0() throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment v = s.slice(NativeScratch.OPTION, ucred.sizeof());
+        s.setInt(NativeScratch.INTS, (int) ucred.sizeof());
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, v, s.slice(NativeScratch.INTS, 4));
+        } finally {
+            release();
+        }
+        Errors.check("getsockopt(SO_PEERCRED)", r);
+        return new PeerCredentials(ucred.pid(v), ucred.uid(v), ucred.gid(v));
+    }
+
+    /** socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC); the fds are in the scratch INTS. */
+    static NativeScratch socketPair(int type) throws NativeIOException {
+        Errors.check("socketpair", Sys.socketpair(AddressCodec.AF_UNIX, type | NONBLOCK_CLOEXEC, 0));
+        return NativeScratch.current();
+    }
+
+    // ---- descriptor passing (Unix domain sockets)
+
+    private static final int SCM_RIGHTS = Linux.SCM_RIGHTS();
+    private static final int MSG_CMSG_CLOEXEC = Linux.MSG_CMSG_CLOEXEC();
+    private static final long CMSG_LEN = cmsghdr.cmsg_len$offset();
+    private static final long CMSG_LEVEL = cmsghdr.cmsg_level$offset();
+    private static final long CMSG_TYPE = cmsghdr.cmsg_type$offset();
+
+    /**
+     * sendmsg with one SCM_RIGHTS control message carrying {@code fds}. The descriptors are
+     * duplicated into the receiver by the kernel; the caller keeps (and still closes) its own.
+     */
+    final int sendRights(MemorySegment data, Descriptor[] fds, boolean stream) throws NativeIOException {
+        Objects.requireNonNull(fds, "fds");
+        if (fds.length > IoScratch.MAX_FDS) {
+            throw new IllegalArgumentException("at most " + IoScratch.MAX_FDS + " descriptors per message: " + fds.length);
+        }
+        // A zero-length stream write queues nothing, so descriptors would silently not travel.
+        if (stream && data.byteSize() == 0) throw new IllegalArgumentException("descriptors need at least one data byte");
+        if (deferredErrno != 0) throwDeferred("sendmsg");
+        IoScratch io = IoScratch.current();
+        long want = Math.min(data.byteSize(), Integer.MAX_VALUE);
+        if (data.isNative()) {
+            io.iovec(0, data.address(), want);
+        } else {
+            if (want > STAGING) {
+                if (!stream) throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING + " bytes");
+                want = STAGING;
+            }
+            MemorySegment.copy(data, 0, io.staging, 0, want);
+            io.iovec(0, io.staging.address(), want);
+        }
+        MemorySegment msg = io.msghdr(1);
+        SocketDescriptor[] held = new SocketDescriptor[fds.length];
+        int fd = acquire();
+        try {
+            if (fds.length > 0) {
+                MemorySegment c = io.control;
+                c.set(ValueLayout.JAVA_LONG, CMSG_LEN, Control.length(4L * fds.length));
+                c.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_SOCKET);
+                c.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
+                for (int i = 0; i < fds.length; i++) {
+                    Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
+                    // Our own sockets are held for the call, so a racing close cannot hand the
+                    // kernel a recycled number; other descriptors are read with fd() (see report).
+                    int n;
+                    if (d instanceof SocketDescriptor sd) {
+                        n = sd.acquire();
+                        held[i] = sd;
+                    } else {
+                        n = d.fd();
+                    }
+                    c.set(ValueLayout.JAVA_INT, Control.DATA + 4L * i, n);
+                }
+                msghdr.msg_control(msg, c);
+                msghdr.msg_controllen(msg, Control.space(4L * fds.length));
+            }
+            long r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
+            return result("sendmsg", r, want, false);
+        } finally {
+            for (SocketDescriptor sd : held) if (sd != null) sd.release();
+            release();
+        }
+    }
+
+    /**
+     * recvmsg with room for SCM_RIGHTS; received descriptors (close-on-exec) are appended to
+     * {@code out} as owned {@link ReceivedDescriptor}s.
+     */
+    final int receiveRights(MemorySegment dst, List<? super ReceivedDescriptor> out, boolean stream)
+            throws NativeIOException {
+        Objects.requireNonNull(out, "out");
+        if (deferredErrno != 0) throwDeferred("recvmsg");
+        IoScratch io = IoScratch.current();
+        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
+        boolean staged = !dst.isNative();
+        if (staged) want = Math.min(want, STAGING);
+        io.iovec(0, staged ? io.staging.address() : dst.address(), want);
+        MemorySegment msg = io.msghdr(1);
+        msghdr.msg_control(msg, io.control);
+        msghdr.msg_controllen(msg, io.control.byteSize());
+        int fd = acquire();
+        long r;
+        try {
+            r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+        } finally {
+            release();
+        }
+        if (r >= 0) {
+            collectRights(io.control, msghdr.msg_controllen(msg), out);
+            if (staged && r > 0) MemorySegment.copy(io.staging, 0, dst, 0, r);
+        }
+        return result("recvmsg", r, want, stream);
+    }
+
+    private static void collectRights(MemorySegment control, long length, List<? super ReceivedDescriptor> out) {
+        // Wrap every fd first, so that none leaks if the caller's list refuses elements.
+        int count = 0;
+        int[] fds = new int[IoScratch.MAX_FDS];
+        for (long at = 0; at + Control.HEADER <= length; ) {
+            long len = control.get(ValueLayout.JAVA_LONG, at + CMSG_LEN);
+            if (len < Control.HEADER) break;
+            if (control.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == SCM_RIGHTS) {
+                for (long p = at + Control.DATA; p + 4 <= at + len && count < fds.length; p += 4) {
+                    fds[count++] = control.get(ValueLayout.JAVA_INT, p);
+                }
+            }
+            at += Control.align(len);
+        }
+        ReceivedDescriptor[] wrapped = new ReceivedDescriptor[count];
+        for (int i = 0; i < count; i++) wrapped[i] = new ReceivedDescriptor(fds[i]);
+        int added = 0;
+        try {
+            for (ReceivedDescriptor d : wrapped) {
+                out.add(d);
+                added++;
+            }
+        } finally {
+            for (int i = added; i < count; i++) wrapped[i].close();
+        }
+    }
+
+    /** A segment over {@code bytes[offset, offset+length)}, bounds checked. */
+    static MemorySegment heap(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        return MemorySegment.ofArray(bytes).asSlice(offset, length);
+    }
+}

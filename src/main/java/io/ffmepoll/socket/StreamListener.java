@@ -1,0 +1,72 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.epoll.Errors;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.Sys;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A listening stream socket: {@link TcpListener} or {@link UnixListener}.
+ * <p>{@link #accept()} uses {@code accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)}, so an accepted socket
+ * is non-blocking and close-on-exec from its first instant (no window for a fork to inherit it).
+ * {@snippet :
+ * // Edge-triggered: accept until null, then wait for the next EPOLLIN.
+ * StreamSocket s;
+ * while ((s = listener.accept()) != null) {
+ *     epoll.add(s, Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.ET), nextToken++);
+ * }
+ * }
+ */
+public abstract class StreamListener extends SocketDescriptor {
+
+    private static final int ACCEPT_FLAGS = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
+
+    StreamListener(int fd, int family) {
+        super(fd, family);
+    }
+
+    /**
+     * Accepts one pending connection.
+     * @return the connected socket, or null when none is pending ({@code EAGAIN})
+     * @throws NativeIOException EMFILE/ENFILE when out of descriptors (the connection stays
+     *         queued), ECONNABORTED when a queued connection was reset before being accepted
+     * @throws IllegalStateException if closed
+     */
+    public abstract StreamSocket accept() throws NativeIOException;
+
+    /** accept4: the new fd, -1 for EAGAIN; throws otherwise. */
+    final int acceptFd() throws NativeIOException {
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.accept4(fd, MemorySegment.NULL, MemorySegment.NULL, ACCEPT_FLAGS);
+        } finally {
+            release();
+        }
+        if (r >= 0) return r;
+        if (r == -Errors.EAGAIN) return -1;
+        throw Errors.exception("accept4", r);
+    }
+
+    /** bind(2) then listen(2); the caller closes the socket if this throws. */
+    final void bindAndListen(java.net.SocketAddress local, int backlog) throws NativeIOException {
+        if (backlog < 0) throw new IllegalArgumentException("negative backlog: " + backlog);
+        bindTo(local);
+        listenOnly(backlog);
+    }
+
+    /** listen(2). */
+    final void listenOnly(int backlog) throws NativeIOException {
+        if (backlog < 0) throw new IllegalArgumentException("negative backlog: " + backlog);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.listen(fd, backlog);
+        } finally {
+            release();
+        }
+        Errors.check("listen", r);
+    }
+}

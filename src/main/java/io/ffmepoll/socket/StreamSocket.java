@@ -1,0 +1,249 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.epoll.Errors;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeScratch;
+import io.ffmepoll.internal.sys.Sys;
+
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A connected (or connecting) non-blocking stream socket: {@link TcpStream} or {@link UnixStream}.
+ * <p>Reads return the byte count, {@link #EOF} once the peer has shut down its output and
+ * everything before it was read, or {@link #WOULD_BLOCK} when nothing is buffered ({@code EAGAIN}
+ * is never an exception). Writes return the count actually queued (possibly fewer than offered)
+ * or {@code WOULD_BLOCK}. Writes use {@code MSG_NOSIGNAL}: writing to a closed peer throws
+ * {@link NativeIOException} {@code EPIPE} instead of raising {@code SIGPIPE}. A reset connection
+ * throws {@code ECONNRESET}.
+ * <p>Native {@link MemorySegment}s and direct {@link ByteBuffer}s go straight to the kernel;
+ * heap arrays and buffers are copied through a per-thread native staging buffer. Either way a
+ * short count means the kernel had no more room or data at that moment.
+ * {@snippet :
+ * // Edge-triggered: drain until WOULD_BLOCK, then wait for the next edge.
+ * for (;;) {
+ *     int n = stream.read(buffer);
+ *     if (n == Descriptor.WOULD_BLOCK) break;       // wait for EPOLLIN
+ *     if (n == Descriptor.EOF) { stream.close(); break; }
+ *     consume(buffer.asSlice(0, n));
+ * }
+ * }
+ */
+public abstract class StreamSocket extends SocketDescriptor {
+
+    private static final int SHUT_RD = Linux.SHUT_RD();
+    private static final int SHUT_WR = Linux.SHUT_WR();
+
+    private volatile boolean connected;
+    /** The errno of a failed connect, kept so every later finishConnect reports it. */
+    private int connectErrno;
+    /** A Unix connect that met a full backlog (EAGAIN): finishConnect retries it. */
+    private SocketAddress retryTarget;
+
+    StreamSocket(int fd, int family, boolean connected) {
+        super(fd, family);
+        this.connected = connected;
+    }
+
+    /** Starts connect(2); EINPROGRESS (TCP) and EAGAIN (Unix, full backlog) leave it pending. */
+    final void startConnect(SocketAddress remote) throws NativeIOException {
+        int r = connectOnce(remote);
+        if (r == 0) {
+            connected = true;
+        } else if (r == -Errors.EAGAIN && family == AddressCodec.AF_UNIX) {
+            // A Unix stream connect does not queue: EAGAIN means the listener's backlog is full,
+            // and the only way on is to try again (finishConnect does).
+            retryTarget = remote;
+        } else if (r != -Errors.EINPROGRESS) {
+            throw Errors.exception("connect", r);
+        }
+    }
+
+    private int connectOnce(SocketAddress remote) {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
+        int len = AddressCodec.encode(remote, family, addr);
+        int fd = acquire();
+        try {
+            return Sys.connect(fd, addr, len);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Completes a non-blocking connect: call it when the socket reports writable
+     * ({@code EPOLLOUT}; a failure also reports {@code EPOLLERR}).
+     * <p>The outcome is read from {@code SO_ERROR}; if that holds no error, {@code getpeername}
+     * tells an established connection from one still in progress.
+     * @return true once connected (and on every later call), false while still in progress
+     * @throws NativeIOException the connect's failure, as ECONNREFUSED, ETIMEDOUT or
+     *         EHOSTUNREACH, with call {@code "connect"}; thrown again on every later call
+     * @throws IllegalStateException if closed
+     */
+    public boolean finishConnect() throws NativeIOException {
+        if (!isOpen()) throw closed();
+        if (connected) return true;
+        if (connectErrno != 0) throw Errors.exception("connect", -connectErrno);
+        if (retryTarget != null) {
+            int r = connectOnce(retryTarget);
+            if (r == -Errors.EAGAIN) return false;
+            retryTarget = null;
+            if (r != 0 && r != -Errors.EISCONN) {
+                connectErrno = -r;
+                throw Errors.exception("connect", r);
+            }
+            connected = true;
+            return true;
+        }
+        int error = takeError();
+        if (error != 0) {
+            connectErrno = error;
+            throw Errors.exception("connect", -error);
+        }
+        NativeScratch s = NativeScratch.current();
+        s.setInt(NativeScratch.ADDRESS_LENGTH, AddressCodec.STORAGE_SIZE);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.getpeername(fd, s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE),
+                    s.slice(NativeScratch.ADDRESS_LENGTH, 4));
+        } finally {
+            release();
+        }
+        if (r == 0) {
+            connected = true;
+            return true;
+        }
+        if (r == -Errors.ENOTCONN) return false;
+        throw Errors.exception("getpeername", r);
+    }
+
+    /** Whether the connection is established (as last observed by {@link #finishConnect()}). */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /**
+     * The peer's address ({@code getpeername}).
+     * @throws NativeIOException ENOTCONN if not connected
+     */
+    public SocketAddress peerAddress() throws NativeIOException {
+        return name(true);
+    }
+
+    // ---- reads
+
+    /**
+     * Reads into {@code dst} (from offset 0, up to its size).
+     * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}; 0 only when {@code dst} is empty
+     * @throws NativeIOException ECONNRESET and other socket errors
+     * @throws IllegalStateException if closed
+     */
+    public int read(MemorySegment dst) throws NativeIOException {
+        return receive(dst, true);
+    }
+
+    /**
+     * Reads into {@code dst} between its position and limit, advancing the position.
+     * @return as {@link #read(MemorySegment)}
+     */
+    public int read(ByteBuffer dst) throws NativeIOException {
+        int n = receive(MemorySegment.ofBuffer(dst), true);
+        if (n > 0) dst.position(dst.position() + n);
+        return n;
+    }
+
+    /**
+     * Reads into {@code dst[offset, offset+length)}.
+     * @return as {@link #read(MemorySegment)}
+     */
+    public int read(byte[] dst, int offset, int length) throws NativeIOException {
+        return receive(heap(dst, offset, length), true);
+    }
+
+    /**
+     * Scattering read ({@code readv}) into {@code dsts[offset, offset+length)}, filled in order.
+     * @return total bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
+     */
+    public long read(MemorySegment[] dsts, int offset, int length) throws NativeIOException {
+        return readVector(dsts, offset, length, true);
+    }
+
+    /**
+     * Scattering read into buffers, advancing their positions.
+     * @return as {@link #read(MemorySegment[], int, int)}
+     */
+    public long read(ByteBuffer[] dsts, int offset, int length) throws NativeIOException {
+        long n = readVector(dsts, offset, length, true);
+        if (n > 0) advance(dsts, offset, length, n);
+        return n;
+    }
+
+    // ---- writes
+
+    /**
+     * Writes from {@code src} (all of it, from offset 0), with {@code MSG_NOSIGNAL}.
+     * @return bytes queued (possibly fewer than {@code src.byteSize()}) or {@link #WOULD_BLOCK}
+     * @throws NativeIOException EPIPE after the peer closed, ECONNRESET
+     * @throws IllegalStateException if closed
+     */
+    public int write(MemorySegment src) throws NativeIOException {
+        return send(src, true);
+    }
+
+    /**
+     * Writes the bytes between {@code src}'s position and limit, advancing the position.
+     * @return as {@link #write(MemorySegment)}
+     */
+    public int write(ByteBuffer src) throws NativeIOException {
+        int n = send(MemorySegment.ofBuffer(src), true);
+        if (n > 0) src.position(src.position() + n);
+        return n;
+    }
+
+    /**
+     * Writes {@code src[offset, offset+length)}.
+     * @return as {@link #write(MemorySegment)}
+     */
+    public int write(byte[] src, int offset, int length) throws NativeIOException {
+        return send(heap(src, offset, length), true);
+    }
+
+    /**
+     * Gathering write of {@code srcs[offset, offset+length)} in one system call
+     * ({@code sendmsg} with {@code MSG_NOSIGNAL}, the writev of sockets). At most
+     * {@value IoScratch#IOV_MAX} segments go per call; the iovec array is reused, not allocated.
+     * @return total bytes queued (possibly fewer than offered) or {@link #WOULD_BLOCK}
+     */
+    public long write(MemorySegment[] srcs, int offset, int length) throws NativeIOException {
+        return writeVector(srcs, offset, length);
+    }
+
+    /**
+     * Gathering write from buffers, advancing their positions by what was queued.
+     * @return as {@link #write(MemorySegment[], int, int)}
+     */
+    public long write(ByteBuffer[] srcs, int offset, int length) throws NativeIOException {
+        long n = writeVector(srcs, offset, length);
+        if (n > 0) advance(srcs, offset, length, n);
+        return n;
+    }
+
+    // ---- half-close
+
+    /**
+     * Half-closes the sending direction ({@code shutdown(SHUT_WR)}): the peer reads
+     * {@link #EOF} after the data already queued, and can still send to us.
+     */
+    public void shutdownOutput() throws NativeIOException {
+        shutdown(SHUT_WR, "shutdown(SHUT_WR)");
+    }
+
+    /** Half-closes the receiving direction ({@code shutdown(SHUT_RD)}): reads then return {@link #EOF}. */
+    public void shutdownInput() throws NativeIOException {
+        shutdown(SHUT_RD, "shutdown(SHUT_RD)");
+    }
+}

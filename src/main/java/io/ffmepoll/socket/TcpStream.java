@@ -1,0 +1,68 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.epoll.NativeIOException;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A non-blocking TCP connection over IPv4 or IPv6.
+ * <p>{@link #connect} starts a non-blocking connect and returns at once; the connection is
+ * usable when {@link #finishConnect()} returns true, which it does after the socket reports
+ * writable. A refused or failed connect surfaces there as a {@link NativeIOException}
+ * ({@code ECONNREFUSED}, {@code ETIMEDOUT}...).
+ * {@snippet :
+ * TcpStream s = TcpStream.connect(new InetSocketAddress("127.0.0.1", port),
+ *         Option.TCP_NODELAY.of(true));
+ * epoll.add(s, Interest.of(Interest.OUT, Interest.ET), 1);
+ * // ... when the event for token 1 arrives:
+ * if (s.finishConnect()) {
+ *     s.write(request);          // n, or Descriptor.WOULD_BLOCK
+ * }
+ * }
+ */
+public final class TcpStream extends StreamSocket {
+
+    TcpStream(int fd, int family, boolean connected) {
+        super(fd, family, connected);
+    }
+
+    /**
+     * Opens a socket of {@code remote}'s family, applies {@code options} (before connecting, where
+     * buffer sizes must be set to affect the window), and starts connecting.
+     * @param remote a resolved IPv4 or IPv6 address
+     * @return the socket, connected or connecting (see {@link #finishConnect()})
+     * @throws NativeIOException if the socket cannot be created, an option is refused, or the
+     *         connect fails at once (ENETUNREACH...)
+     * @throws IllegalArgumentException if {@code remote} is unresolved
+     */
+    public static TcpStream connect(InetSocketAddress remote, Option.Value<?>... options) throws NativeIOException {
+        int family = AddressCodec.family(remote);
+        TcpStream s = new TcpStream(open(family, SOCK_STREAM), family, false);
+        try {
+            s.apply(options);
+            s.startConnect(remote);
+            return s;
+        } catch (NativeIOException | RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The local address; after connect it holds the ephemeral port.
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public InetSocketAddress localAddress() throws NativeIOException {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    /**
+     * The peer's address.
+     * @throws NativeIOException ENOTCONN if not connected
+     */
+    @Override
+    public InetSocketAddress peerAddress() throws NativeIOException {
+        return (InetSocketAddress) super.peerAddress();
+    }
+}

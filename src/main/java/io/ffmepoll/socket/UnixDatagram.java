@@ -1,0 +1,103 @@
+package io.ffmepoll.socket;
+
+import io.ffmepoll.epoll.Descriptor;
+import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.sys.NativeScratch;
+
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.List;
+
+/**
+ * A non-blocking Unix domain datagram socket: reliable and ordered on Linux, with message
+ * boundaries, and able to carry file descriptors.
+ * <p>A socket bound to a {@link UnixDomainSocketAddress} creates a file there and
+ * <b>removes it on close</b> if it is still the file this socket created (as
+ * {@link UnixListener} does); an {@link AbstractName} leaves nothing behind. A sender that
+ * wants replies must be bound itself: an unbound sender's address decodes as
+ * {@code UnixDomainSocketAddress.of("")}.
+ * {@snippet :
+ * try (UnixDatagram server = UnixDatagram.bind(AbstractName.of("stats"));
+ *      UnixDatagram client = UnixDatagram.open()) {
+ *     client.send(message, AbstractName.of("stats"));
+ *     int n = server.receive(buffer);     // exactly one message, or WOULD_BLOCK
+ * }
+ * }
+ */
+public final class UnixDatagram extends DatagramSocket {
+
+    private volatile BoundPath bound;
+
+    private UnixDatagram(int fd) {
+        super(fd, AddressCodec.AF_UNIX);
+    }
+
+    /** Opens an unbound socket. */
+    public static UnixDatagram open(Option.Value<?>... options) throws NativeIOException {
+        UnixDatagram s = new UnixDatagram(open(AddressCodec.AF_UNIX, SOCK_DGRAM));
+        try {
+            s.apply(options);
+            return s;
+        } catch (NativeIOException | RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a socket and binds it to a path (creating the file) or an abstract name.
+     * @throws NativeIOException EADDRINUSE if taken
+     */
+    public static UnixDatagram bind(SocketAddress local, Option.Value<?>... options) throws NativeIOException {
+        if (AddressCodec.family(local) != AddressCodec.AF_UNIX) {
+            throw new IllegalArgumentException("not a Unix domain address: " + local);
+        }
+        UnixDatagram s = open(options);
+        try {
+            s.bindTo(local);
+            s.bound = BoundPath.after(local);
+            return s;
+        } catch (NativeIOException | RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** A connected pair ({@code socketpair(SOCK_DGRAM)}); element 0 talks to element 1. */
+    public static UnixDatagram[] pair() throws NativeIOException {
+        NativeScratch s = socketPair(SOCK_DGRAM);
+        int a = s.getInt(NativeScratch.INTS);
+        int b = s.getInt(NativeScratch.INTS + 4);
+        return new UnixDatagram[] {new UnixDatagram(a), new UnixDatagram(b)};
+    }
+
+    /**
+     * Sends one datagram to the connected peer with {@code fds} attached ({@code SCM_RIGHTS}).
+     * @return bytes sent or {@link #WOULD_BLOCK}
+     */
+    public int sendDescriptors(MemorySegment data, Descriptor... fds) throws NativeIOException {
+        return sendRights(data, fds, false);
+    }
+
+    /**
+     * Receives one datagram and the descriptors attached to it (close-on-exec, appended to
+     * {@code fds}, the caller's to close).
+     * @return the datagram's length or {@link #WOULD_BLOCK}
+     */
+    public int receiveDescriptors(MemorySegment dst, List<? super ReceivedDescriptor> fds) throws NativeIOException {
+        return receiveRights(dst, fds, false);
+    }
+
+    /** The peer process's credentials ({@code SO_PEERCRED}; for a connected pair or socket). */
+    public PeerCredentials peerCredentials() throws NativeIOException {
+        return peerCredentials0();
+    }
+
+    /** Removes the socket file this socket created, if it is still there. */
+    @Override
+    protected void afterClose() {
+        BoundPath b = bound;
+        if (b != null) b.unlink();
+    }
+}

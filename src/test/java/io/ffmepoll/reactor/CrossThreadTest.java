@@ -1,0 +1,138 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.socket.UnixStream;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CrossThreadTest {
+
+    /** Every accepted task runs exactly once; every rejected one was refused with an exception. */
+    @RepeatedTest(15)
+    void executeRacingWithShutdownLosesNoTask() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            Reactor r = Net.small().build();
+            AtomicLong ran = new AtomicLong();
+            AtomicLong accepted = new AtomicLong();
+            AtomicLong rejected = new AtomicLong();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> producers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                producers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < 20_000; i++) {
+                        try {
+                            r.next().execute(ran::incrementAndGet);
+                            accepted.incrementAndGet();
+                        } catch (RejectedExecutionException e) {
+                            rejected.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            go.countDown();
+            Thread.sleep(ThreadLocalRandom.current().nextInt(0, 5));
+            r.shutdown(Duration.ofMillis(100));
+            for (Thread p : producers) p.join();
+            assertTrue(r.awaitTermination(Duration.ofSeconds(10)));
+            assertEquals(accepted.get(), ran.get(), "accepted tasks that never ran (or ran twice)");
+            assertEquals(80_000, accepted.get() + rejected.get());
+        });
+    }
+
+    /** A socket handed to register is always closed in the end: served then closed at shutdown, or refused. */
+    @RepeatedTest(10)
+    void registerRacingWithShutdownNeverLeaksASocket() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            Reactor r = Net.small().build();
+            Queue<UnixStream> handed = new ConcurrentLinkedQueue<>();
+            Queue<UnixStream> peers = new ConcurrentLinkedQueue<>();
+            Queue<CompletableFuture<Connection>> futures = new ConcurrentLinkedQueue<>();
+            AtomicLong refusedAtCall = new AtomicLong();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                        for (int i = 0; i < 100; i++) {
+                            UnixStream[] pair = UnixStream.pair();
+                            handed.add(pair[0]);
+                            peers.add(pair[1]);
+                            try {
+                                futures.add(r.next().register(pair[0], new Echo()));
+                            } catch (RejectedExecutionException e) {
+                                refusedAtCall.incrementAndGet();
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+            }
+            go.countDown();
+            Thread.sleep(ThreadLocalRandom.current().nextInt(0, 4));
+            r.shutdown(Duration.ZERO);
+            for (Thread t : threads) t.join();
+            assertTrue(r.awaitTermination(Duration.ofSeconds(10)));
+            for (CompletableFuture<Connection> f : futures) {
+                assertTrue(f.isDone(), "a registration future never completed");
+            }
+            for (UnixStream s : handed) assertFalse(s.isOpen(), "socket left open: " + s);
+            for (UnixStream p : peers) p.close();
+            assertEquals(300, handed.size());
+        });
+    }
+
+    @Test
+    void tasksSubmittedAfterShutdownAreRejectedWithAClearMessage() throws Exception {
+        Reactor r = Net.small().build();
+        r.close();
+        RejectedExecutionException e = assertThrows(RejectedExecutionException.class,
+                () -> r.loops().get(0).execute(() -> {}));
+        assertTrue(e.getMessage().contains("terminated"), e.getMessage());
+        assertThrows(RejectedExecutionException.class,
+                () -> r.loops().get(1).schedule(Duration.ofMillis(1), () -> {}));
+    }
+
+    /** Many tasks from other threads while the loop sleeps cost few eventfd writes: one per sleep at most. */
+    @Test
+    void wakeupsAreCoalescedToAtMostOnePerSleep() throws Exception {
+        try (Reactor r = Net.small().loops(1).build()) {
+            EventLoop loop = r.loops().get(0);
+            CountDownLatch done = new CountDownLatch(4 * 10_000);
+            List<Thread> producers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                producers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 10_000; i++) loop.execute(done::countDown);
+                }));
+            }
+            for (Thread p : producers) p.join();
+            assertTrue(done.await(10, TimeUnit.SECONDS));
+            LoopCounters c = loop.counters();
+            assertTrue(c.wakeupsSent() <= c.waits() + 1, "more eventfd writes than sleeps: " + c);
+            assertTrue(c.wakeupsSent() < 40_000, "one eventfd write per task: " + c);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.socket.Option;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EchoTest {
+
+    /** Server-side socket buffers of a few KiB force partial writes and EAGAIN at every turn. */
+    static class TinyBuffersEcho extends Echo {
+        TinyBuffersEcho() {}
+
+        TinyBuffersEcho(AtomicLong maxQueued) {
+            super(maxQueued);
+        }
+
+        @Override
+        public void onOpen(Connection c) {
+            try {
+                c.socket().setOption(Option.SO_SNDBUF, 4096);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void echoesFourMebibytesByteExactUnderPartialWrites() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            AtomicLong maxQueued = new AtomicLong();
+            try (Reactor r = Net.small().watermarks(8 * 1024, 32 * 1024).writeChunkSize(4096).build();
+                 Listener l = r.listen(new InetSocketAddress("127.0.0.1", 0), () -> new TinyBuffersEcho(maxQueued))) {
+                byte[] data = Net.random(4 << 20, 1);
+                try (Socket s = new Socket()) {
+                    s.setSendBufferSize(4096);
+                    s.setReceiveBufferSize(4096);
+                    s.setTcpNoDelay(true);
+                    s.connect(new InetSocketAddress("127.0.0.1", l.port()));
+                    Thread writer = Thread.ofPlatform().start(() -> {
+                        try {
+                            OutputStream out = s.getOutputStream();
+                            for (int off = 0; off < data.length; off += 7919) {   // odd sizes: unaligned chunks
+                                out.write(data, off, Math.min(7919, data.length - off));
+                            }
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    });
+                    byte[] back = Net.readFully(s.getInputStream(), data.length);
+                    writer.join();
+                    assertArrayEquals(data, back);
+                }
+                long written = r.counters().stream().mapToLong(LoopCounters::bytesWritten).sum();
+                assertEquals(data.length, written);
+                assertTrue(maxQueued.get() > 0, "the socket never refused bytes: partial writes not exercised");
+            }
+        });
+    }
+
+    @Test
+    void servesAThousandConcurrentConnections() {
+        assertTimeoutPreemptively(Duration.ofSeconds(40), () -> {
+            try (Reactor r = Net.small().build();
+                 Listener l = r.listen(new InetSocketAddress("127.0.0.1", 0), Echo::new)) {
+                List<SocketChannel> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 1000; i++) {
+                        clients.add(SocketChannel.open(new InetSocketAddress("127.0.0.1", l.port())));
+                    }
+                    for (int i = 0; i < clients.size(); i++) {
+                        ByteBuffer b = ByteBuffer.allocate(8).putInt(i).putInt(~i).flip();
+                        while (b.hasRemaining()) clients.get(i).write(b);
+                    }
+                    for (int i = 0; i < clients.size(); i++) {
+                        ByteBuffer b = ByteBuffer.allocate(8);
+                        while (b.hasRemaining()) {
+                            if (clients.get(i).read(b) < 0) throw new AssertionError("EOF on client " + i);
+                        }
+                        b.flip();
+                        assertEquals(i, b.getInt());
+                        assertEquals(~i, b.getInt());
+                    }
+                    long open = r.counters().stream().mapToLong(LoopCounters::connections).sum();
+                    assertEquals(1000, open);
+                } finally {
+                    for (SocketChannel c : clients) c.close();
+                }
+            }
+        });
+    }
+}

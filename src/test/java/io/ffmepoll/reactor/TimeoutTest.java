@@ -1,0 +1,100 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.epoll.Epoll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TimeoutTest {
+
+    /**
+     * A 300 µs timeout fires after its deadline, never before, and not a rounded-up
+     * millisecond later: the median lateness stays well under the 700 µs that rounding
+     * 300 µs up to 1 ms would add.
+     */
+    @Test
+    void subMillisecondTimeoutsFireOnTimeNotEarlyNorRoundedToAMillisecond() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            try (Reactor r = Net.small().loops(1).build()) {
+                EventLoop loop = r.loops().get(0);
+                int n = 60;
+                long[] lateness = new long[n];
+                for (int i = 0; i < n; i++) {
+                    CompletableFuture<Long> fired = new CompletableFuture<>();
+                    long deadline = loop.submit(() -> {
+                        long d = System.nanoTime() + 300_000;
+                        loop.scheduleAt(d, () -> fired.complete(System.nanoTime()));
+                        return d;
+                    }).get();
+                    lateness[i] = fired.get(5, TimeUnit.SECONDS) - deadline;
+                    assertTrue(lateness[i] >= 0, "fired " + (-lateness[i]) + " ns early");
+                }
+                Arrays.sort(lateness);
+                long median = lateness[n / 2];
+                if (Epoll.hasPwait2()) {
+                    assertTrue(median < 500_000, "median lateness " + median + " ns: rounded to milliseconds?");
+                } else {
+                    assertTrue(median < 2_000_000, "median lateness " + median + " ns");
+                }
+            }
+        });
+    }
+
+    @Test
+    void timeoutsRunInDeadlineOrderAndCancelledOnesNever() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            try (Reactor r = Net.small().loops(1).build()) {
+                EventLoop loop = r.loops().get(0);
+                List<Integer> order = new CopyOnWriteArrayList<>();
+                CountDownLatch done = new CountDownLatch(3);
+                AtomicBoolean cancelledRan = new AtomicBoolean();
+                loop.schedule(Duration.ofMillis(30), () -> { order.add(3); done.countDown(); });
+                loop.schedule(Duration.ofMillis(10), () -> { order.add(1); done.countDown(); });
+                Timeout cancelled = loop.schedule(Duration.ofMillis(15), () -> cancelledRan.set(true));
+                loop.schedule(Duration.ofMillis(20), () -> { order.add(2); done.countDown(); });
+                assertTrue(cancelled.cancel());
+                assertFalse(cancelled.cancel(), "second cancel");
+                assertTrue(done.await(5, TimeUnit.SECONDS));
+                Thread.sleep(20);
+                assertEquals(List.of(1, 2, 3), order);
+                assertFalse(cancelledRan.get(), "a cancelled timeout ran");
+                assertTrue(cancelled.isCancelled());
+            }
+        });
+    }
+
+    @Test
+    void idleConnectionsAreClosedWithATimeoutCause() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            CompletableFuture<Throwable> cause = new CompletableFuture<>();
+            try (Reactor r = Net.small().idleTimeout(Duration.ofMillis(200)).build();
+                 Listener l = r.listen(new java.net.InetSocketAddress("127.0.0.1", 0), () -> new Echo() {
+                     @Override
+                     public void onClose(Connection c, Throwable t) {
+                         cause.complete(t);
+                     }
+                 });
+                 java.net.Socket s = Net.connect(l.port())) {
+                long t0 = System.nanoTime();
+                s.getOutputStream().write(1);
+                assertEquals(1, s.getInputStream().read());   // activity: the clock restarts
+                assertEquals(-1, s.getInputStream().read(), "idle connection not closed");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms >= 190, "closed after " + ms + " ms, before the idle timeout");
+                assertTrue(cause.get(5, TimeUnit.SECONDS) instanceof java.util.concurrent.TimeoutException);
+            }
+        });
+    }
+}
