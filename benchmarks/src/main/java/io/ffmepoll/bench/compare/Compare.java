@@ -30,7 +30,7 @@ public final class Compare {
     /** One measured run. */
     record Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
                long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
-               long errors, String note, double wrkThroughput, double wrkP99) {
+               long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99) {
 
         double cpuPerUnit(Scenario s) {
             if (messages <= 0) return Double.NaN;
@@ -64,7 +64,7 @@ public final class Compare {
         int rounds = (int) a.number("rounds", 3);
         int loops = (int) a.number("loops", 1);
         double warmup = a.decimal("warmup", 1.0);
-        double duration = a.decimal("duration", 2.0);
+        double duration = a.decimal("duration", 1.5);
         boolean pin = Servers.canPin() && !a.flag("no-pin");
         // wrk, where installed, measures every HTTP closed-loop run a second time as a cross-check.
         boolean wrk = Wrk.available() && !a.flag("no-wrk");
@@ -150,8 +150,8 @@ public final class Compare {
                     done++;
                     Run r = measure(s, impl, round);
                     runs.add(r);
-                    progress(String.format(Locale.ROOT, "[%d/%d] round %d %-13s %-8s %12s %s  p99 %s us%s", done, total, round,
-                            s.name(), impl, fmt(r.throughput()), r.unit(), fmt(r.p99()),
+                    progress(String.format(Locale.ROOT, "[%d/%d] round %d %-13s %-8s %12s %s  p99 %s us  other CPU %s%%%s", done, total, round,
+                            s.name(), impl, fmt(r.throughput()), r.unit(), fmt(r.p99()), fmt(r.otherCpuPercent()),
                             r.errors() > 0 || r.note() != null ? "  (" + r.errors() + " errors" + (r.note() != null ? ", " + r.note() : "") + ")" : ""));
                 }
             }
@@ -193,12 +193,15 @@ public final class Compare {
             srv = Servers.start(impl, s.proto(), loops, pin);
         } catch (IOException e) {
             return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage(),
-                    Double.NaN, Double.NaN);
+                    Double.NaN, Double.NaN, Double.NaN);
         }
         long pid = srv.pid();
         long rssBase = Servers.rssBytes(pid);
         int fdBase = Servers.fdCount(pid);
         double[] cpu = new double[2];
+        double[] machine = new double[2];
+        double[] self = new double[2];
+        long[] wall = new long[2];
         long[] rss = {-1, -1};
         LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", srv.port(), s.proto(), s.mode(), s.conns(), s.idle(),
                 Math.max(1, s.size()), s.depth(), s.rate(), warmup, duration, s.bytes());
@@ -226,15 +229,21 @@ public final class Compare {
                 @Override
                 public void measureStart() {
                     cpu[0] = Servers.cpuSeconds(pid);
+                    machine[0] = Servers.busySeconds();
+                    self[0] = Servers.cpuSeconds(ProcessHandle.current().pid());
+                    wall[0] = System.nanoTime();
                 }
 
                 @Override
                 public void measureEnd() {
                     cpu[1] = Servers.cpuSeconds(pid);
+                    machine[1] = Servers.busySeconds();
+                    self[1] = Servers.cpuSeconds(ProcessHandle.current().pid());
+                    wall[1] = System.nanoTime();
                     rss[1] = Servers.rssBytes(pid);
                 }
             }).run();
-            if (wrk && s.proto().equals("http") && s.mode().equals("closed")) {
+            if (wrk && round == 1 && s.proto().equals("http") && s.mode().equals("closed")) {
                 // Same server, already warm: a second opinion from an independent generator.
                 try {
                     wrkResult = Wrk.run(cfg, 1, Servers.home(), pin ? 1 : -1);
@@ -250,14 +259,20 @@ public final class Compare {
             if (stop != null) warnings.computeIfAbsent(impl + "/" + s.proto(), k -> new ArrayList<>()).add(stop);
         }
         if (res == null) {
-            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN);
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN, Double.NaN);
         }
         double perIdle = s.idle() > 0 && rss[0] > 0 ? (rss[0] - rssBase) / (double) s.idle() : Double.NaN;
         if (res.firstError() != null) note = res.firstError();
         if (wrkResult != null && wrkResult.errors() > 0) wrkNote = "wrk counted " + wrkResult.errors() + " errors";
         if (wrkNote != null) note = note == null ? wrkNote : note + "; " + wrkNote;
+        // CPU used on the machine in the window by anything but the server and this process,
+        // as a share of all CPUs: the noise that other work put into this run.
+        double windowSecs = (wall[1] - wall[0]) / 1e9;
+        double other = windowSecs > 0
+                ? ((machine[1] - machine[0]) - (cpu[1] - cpu[0]) - (self[1] - self[0])) / (windowSecs * Servers.cpuCount())
+                : Double.NaN;
         return new Run(s.name(), impl, round, res.throughput(), res.unit(), cpu[1] - cpu[0], res.messages(),
-                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note,
+                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note, Math.max(0, other) * 100,
                 wrkResult == null ? Double.NaN : wrkResult.throughput(), wrkResult == null ? Double.NaN : wrkResult.p99us());
     }
 

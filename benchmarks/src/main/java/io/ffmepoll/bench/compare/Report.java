@@ -31,9 +31,9 @@ final class Report {
     static String table(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs,
                         Map<String, String> skipped, Map<String, List<String>> warnings) {
         StringBuilder b = new StringBuilder();
-        String head = String.format(Locale.ROOT, "%-13s %-9s %14s %-7s %12s %9s %9s %9s %9s %10s %6s %12s",
-                "scenario", "impl", "throughput", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle", "errors",
-                "wrk msg/s");
+        String head = String.format(Locale.ROOT, "%-13s %-9s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s",
+                "scenario", "impl", "throughput", "spread", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle",
+                "errors", "other%", "wrk msg/s");
         b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
         for (Scenario s : scenarios) {
             String unit = unit(runs, s.name());
@@ -49,9 +49,10 @@ final class Report {
                     b.append(String.format(Locale.ROOT, "%-13s %-9s failed: %s%n", s.name(), impl, shorten(note, 90)));
                     continue;
                 }
-                b.append(String.format(Locale.ROOT, "%-13s %-9s %14s %-7s %12s %9s %9s %9s %9s %10s %6s %12s%n",
+                b.append(String.format(Locale.ROOT, "%-13s %-9s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s%n",
                         s.name(), impl,
-                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::throughput)), unit,
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::throughput)),
+                        spread(runs, s.name(), impl), unit,
                         Compare.fmt(median(runs, s.name(), impl, r -> r.cpuPerUnit(s))),
                         s.mode().equals("bulk") ? "-" : Compare.fmt(median(runs, s.name(), impl, Compare.Run::p50)),
                         s.mode().equals("bulk") ? "-" : Compare.fmt(median(runs, s.name(), impl, Compare.Run::p99)),
@@ -60,9 +61,11 @@ final class Report {
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::bytesPerIdle)),
                         Long.toString(runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
                                 .mapToLong(Compare.Run::errors).sum()),
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::otherCpuPercent)),
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::wrkThroughput))));
             }
-            b.append("  cpu-s/unit is ").append(s.cpuUnit()).append(" of server CPU (user+system)\n");
+            b.append("  cpu-s/unit is ").append(s.cpuUnit()).append(" of server CPU (user+system); spread is ±half the")
+                    .append(" range of the rounds; other% is busy CPU not charged to the server or the load generator (other processes, interrupt time) during the window\n");
             b.append(ratios(runs, s));
             b.append('\n');
         }
@@ -71,6 +74,15 @@ final class Report {
             warnings.forEach((k, v) -> b.append("  ").append(k).append(": ").append(String.join("; ", v)).append('\n'));
         }
         return b.toString();
+    }
+
+    /** (max - min) / median of the throughput over the rounds, in percent. */
+    private static String spread(List<Compare.Run> runs, String scenario, String impl) {
+        double[] v = runs.stream().filter(r -> r.scenario().equals(scenario) && r.impl().equals(impl) && r.messages() > 0)
+                .mapToDouble(Compare.Run::throughput).sorted().toArray();
+        if (v.length < 2) return "-";
+        double m = median(runs, scenario, impl, Compare.Run::throughput);
+        return String.format(Locale.ROOT, "±%.0f%%", (v[v.length - 1] - v[0]) / m * 50);
     }
 
     private static String ratios(List<Compare.Run> runs, Scenario s) {
@@ -94,14 +106,14 @@ final class Report {
 
     static String csv(List<Scenario> scenarios, List<Compare.Run> runs, int loops, boolean pinned) {
         StringBuilder b = new StringBuilder(
-                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,wrk_throughput,wrk_p99_us,note\n");
+                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,other_cpu_percent,wrk_throughput,wrk_p99_us,note\n");
         for (Compare.Run r : runs) {
             Scenario s = scenarios.stream().filter(x -> x.name().equals(r.scenario())).findFirst().orElseThrow();
             b.append(String.join(",", r.scenario(), r.impl(), Integer.toString(r.round()), Integer.toString(loops),
                     Boolean.toString(pinned), num(r.throughput()), r.unit(), num(r.cpuSeconds()), Long.toString(r.messages()),
                     num(r.cpuPerUnit(s)), s.cpuUnit(), num(r.p50()), num(r.p99()), num(r.p999()),
                     Long.toString(r.rssBytes()), num(r.bytesPerIdle()), Long.toString(r.errors()),
-                    num(r.wrkThroughput()), num(r.wrkP99()),
+                    num(r.otherCpuPercent()), num(r.wrkThroughput()), num(r.wrkP99()),
                     r.note() == null ? "" : '"' + r.note().replace('"', '\'') + '"')).append('\n');
         }
         return b.toString();

@@ -203,6 +203,26 @@ final class Servers {
         return clockTicks;
     }
 
+    /** Busy (non-idle, non-iowait) seconds of all CPUs together, from /proc/stat. */
+    static double busySeconds() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.trim().split("\\s+");
+                    long busy = 0;
+                    // user nice system idle iowait irq softirq steal (guest time is inside user)
+                    for (int i = 1; i <= 8 && i < f.length; i++) {
+                        if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
+                    }
+                    return busy / (double) clockTicks();
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // No /proc/stat: the noise column stays empty.
+        }
+        return Double.NaN;
+    }
+
     /** VmRSS in bytes, from /proc/pid/status. */
     static long rssBytes(long pid) {
         try {
