@@ -65,7 +65,7 @@ final class Report {
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::wrkThroughput))));
             }
             b.append("  cpu-s/unit is ").append(s.cpuUnit()).append(" of server CPU (user+system); spread is ±half the")
-                    .append(" range of the rounds; other% is busy CPU not charged to the server or the load generator (other processes, interrupt time) during the window\n");
+                    .append(" range of the rounds; other% is CPU taken by other processes during the window\n");
             b.append(ratios(runs, s));
             b.append('\n');
         }
