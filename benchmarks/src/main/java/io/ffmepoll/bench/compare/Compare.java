@@ -217,7 +217,7 @@ public final class Compare {
         long[] wall = new long[2];
         long[] rss = {-1, -1};
         LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", srv.port(), s.proto(), s.mode(), s.conns(), s.idle(),
-                Math.max(1, s.size()), s.depth(), s.rate(), warmup, duration, s.bytes());
+                Math.max(1, s.size()), s.depth(), s.rate(), Math.max(warmup, s.minWarmup()), duration, s.bytes());
         String note = null;
         LoadGen.Result res;
         LoadGen.Result wrkResult = null;
