@@ -128,7 +128,7 @@ final class Report {
 
     /** One panel per scenario, a bar per implementation: median throughput, median p99 written beside it. */
     static String svg(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs, String stamp) {
-        int width = 820;
+        int width = 860;
         int label = 90;
         int barArea = 420;
         int rowH = 22;
@@ -139,7 +139,7 @@ final class Report {
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
                 width, height, width, height));
         b.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">ffm-epoll benchmark %s: median throughput (bars), server CPU per unit, p99 latency</text>%n", esc(stamp)));
+        b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">ffm-epoll %s: median throughput (bars) · server CPU per unit · p99</text>%n", esc(stamp)));
         int y = 40;
         for (Scenario s : scenarios) {
             String unit = unit(runs, s.name());
@@ -163,8 +163,8 @@ final class Report {
                     b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", label, ry + 2, w, rowH - 6,
                             COLOURS.getOrDefault(impl, "#868e96")));
                     b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s%s</text>%n", label + w + 6, ry + 14,
-                            esc(Compare.fmt(t)), esc("  " + Compare.fmt(cpu) + " " + s.cpuUnit()
-                                    + (s.mode().equals("bulk") ? "" : ", p99 " + Compare.fmt(p99) + " µs"))));
+                            esc(Compare.fmt(t)), esc(" · " + Compare.fmt(cpu) + " " + s.cpuUnit()
+                                    + (s.mode().equals("bulk") ? "" : " · p99 " + Compare.fmt(p99) + " µs"))));
                 }
                 ry += rowH;
             }
