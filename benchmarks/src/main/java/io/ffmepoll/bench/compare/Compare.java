@@ -1,0 +1,298 @@
+package io.ffmepoll.bench.compare;
+
+import io.ffmepoll.bench.common.Args;
+import io.ffmepoll.bench.load.LoadGen;
+import io.ffmepoll.bench.load.Wrk;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the comparison matrix: every implementation checked, then each scenario run against each
+ * implementation, in an order that rotates every round, with the server on CPU 0 and this process
+ * (the load generator) on CPU 1. Prints medians, writes results/&lt;time&gt;.csv and .svg.
+ */
+public final class Compare {
+
+    static final List<String> DEFAULT_SCENARIOS = List.of("echo-50-64", "http-pipe16");
+
+    /** One measured run. */
+    record Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
+               long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
+               long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99) {
+
+        double cpuPerUnit(Scenario s) {
+            if (messages <= 0) return Double.NaN;
+            return s.mode().equals("bulk") ? cpuSeconds / (messages / (double) (1L << 30)) : cpuSeconds / messages * 1e6;
+        }
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args a = new Args(argv);
+        if (a.flag("list")) {
+            for (Scenario s : Scenario.ALL.values()) System.out.printf("%-14s %s%n", s.name(), s.what());
+            return;
+        }
+        List<String> names = a.positional().isEmpty() ? DEFAULT_SCENARIOS : a.positional();
+        List<Scenario> scenarios = new ArrayList<>();
+        for (String n : names) {
+            Scenario s = Scenario.ALL.get(n);
+            if (s == null) {
+                System.err.println("bench compare: unknown scenario '" + n + "'; known: " + String.join(", ", Scenario.ALL.keySet()));
+                System.exit(2);
+            }
+            scenarios.add(s);
+        }
+        List<String> impls = Arrays.asList(a.get("impls", String.join(",", Servers.IMPLS)).split(","));
+        for (String i : impls) {
+            if (!Servers.IMPLS.contains(i)) {
+                System.err.println("bench compare: unknown implementation '" + i + "'; known: " + Servers.IMPLS);
+                System.exit(2);
+            }
+        }
+        int rounds = (int) a.number("rounds", 3);
+        int loops = (int) a.number("loops", 1);
+        double warmup = a.decimal("warmup", 1.0);
+        double duration = a.decimal("duration", 1.5);
+        boolean pin = Servers.canPin() && !a.flag("no-pin");
+        // wrk, where installed, measures every HTTP closed-loop run a second time as a cross-check.
+        boolean wrk = Wrk.available() && !a.flag("no-wrk");
+        Compare c = new Compare(scenarios, impls, rounds, loops, warmup, duration, pin, wrk);
+        c.quietThreshold = a.decimal("quiet", Double.POSITIVE_INFINITY);
+        c.retries = (int) a.number("retries", 2);
+        c.run();
+    }
+
+    private final List<Scenario> scenarios;
+    private final List<String> impls;
+    private final int rounds;
+    private final int loops;
+    private final double warmup;
+    private final double duration;
+    private final boolean pin;
+    private final boolean wrk;
+    /** Runs with more foreign CPU than this (percent) are repeated; infinite = never. */
+    private double quietThreshold = Double.POSITIVE_INFINITY;
+    private int retries = 2;
+    private final Map<String, String> skipped = new LinkedHashMap<>();
+    private final Map<String, List<String>> warnings = new LinkedHashMap<>();
+    private final List<Run> runs = new ArrayList<>();
+
+    Compare(List<Scenario> scenarios, List<String> impls, int rounds, int loops, double warmup, double duration, boolean pin,
+            boolean wrk) {
+        this.scenarios = scenarios;
+        this.impls = impls;
+        this.rounds = rounds;
+        this.loops = loops;
+        this.warmup = warmup;
+        this.duration = duration;
+        this.pin = pin;
+        this.wrk = wrk;
+    }
+
+    private static void progress(String s) {
+        System.err.println(s);
+        System.err.flush();
+    }
+
+    void run() throws IOException {
+        long t0 = System.nanoTime();
+        progress(String.format(Locale.ROOT, "compare: %d scenario(s) x %d implementation(s) x %d round(s), %s loop(s), warmup %.1fs, window %.1fs, %s",
+                scenarios.size(), impls.size(), rounds, loops, warmup, duration,
+                pin ? "server on CPU 0, load on CPU 1" : "NOT pinned (needs taskset and 2 CPUs)")
+                + (wrk ? ", wrk cross-checks HTTP" : ""));
+        checkFdLimit();
+        // 1. correctness gate
+        List<String> protos = scenarios.stream().map(Scenario::proto).distinct().toList();
+        for (String impl : impls) {
+            for (String proto : protos) {
+                String key = impl + "/" + proto;
+                Servers.Running srv;
+                try {
+                    srv = Servers.start(impl, proto, loops, pin);
+                } catch (IOException e) {
+                    skipped.put(key, e.getMessage());
+                    progress("check " + key + ": FAILED to start: " + e.getMessage());
+                    continue;
+                }
+                Check.Outcome o;
+                try {
+                    o = Check.run(srv.port(), proto);
+                } finally {
+                    String note = srv.stop();
+                    if (note != null) warnings.computeIfAbsent(key, k -> new ArrayList<>()).add(note);
+                }
+                if (!o.warnings().isEmpty()) warnings.computeIfAbsent(key, k -> new ArrayList<>()).addAll(o.warnings());
+                if (o.passed()) {
+                    progress("check " + key + ": ok" + (o.warnings().isEmpty() ? "" : " (warnings: " + String.join("; ", o.warnings()) + ")"));
+                } else {
+                    skipped.put(key, String.join("; ", o.failures()));
+                    progress("check " + key + ": FAILED, not timed: " + String.join("; ", o.failures()));
+                }
+            }
+        }
+        // 2. interleaved rounds
+        int total = 0;
+        for (Scenario s : scenarios) for (String impl : impls) if (!skipped.containsKey(impl + "/" + s.proto())) total++;
+        total *= rounds;
+        int done = 0;
+        for (int round = 1; round <= rounds; round++) {
+            for (Scenario s : scenarios) {
+                List<String> order = new ArrayList<>(impls);
+                java.util.Collections.rotate(order, -(round - 1));
+                for (String impl : order) {
+                    if (skipped.containsKey(impl + "/" + s.proto())) continue;
+                    done++;
+                    Run r = measure(s, impl, round);
+                    // A run disturbed by other work is repeated (bounded), keeping the least disturbed.
+                    for (int retry = 0; retry < retries && r.otherCpuPercent() > quietThreshold; retry++) {
+                        progress(String.format(Locale.ROOT, "        %s %s: other CPU %s%% > %s%%, running again", s.name(), impl,
+                                fmt(r.otherCpuPercent()), fmt(quietThreshold)));
+                        Run again = measure(s, impl, round);
+                        if (!(again.otherCpuPercent() >= r.otherCpuPercent())) r = again;
+                    }
+                    runs.add(r);
+                    progress(String.format(Locale.ROOT, "[%d/%d] round %d %-13s %-8s %12s %s  p99 %s us  other CPU %s%%%s", done, total, round,
+                            s.name(), impl, fmt(r.throughput()), r.unit(), fmt(r.p99()), fmt(r.otherCpuPercent()),
+                            r.errors() > 0 || r.note() != null ? "  (" + r.errors() + " errors" + (r.note() != null ? ", " + r.note() : "") + ")" : ""));
+                }
+            }
+        }
+        // 3. report
+        String table = Report.table(scenarios, impls, runs, skipped, warnings);
+        System.out.println(table);
+        Path dir = Path.of(Servers.home(), "results");
+        Files.createDirectories(dir);
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path csv = dir.resolve(stamp + ".csv");
+        Files.writeString(csv, Report.csv(scenarios, runs, loops, pin), StandardCharsets.UTF_8);
+        Path svg = dir.resolve(stamp + ".svg");
+        Files.writeString(svg, Report.svg(scenarios, impls, runs, stamp), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(stamp + ".txt"), table + "\n", StandardCharsets.UTF_8);
+        progress(String.format(Locale.ROOT, "compare: wrote %s, %s and .txt in %.0f s", csv, svg.getFileName(),
+                (System.nanoTime() - t0) / 1e9));
+    }
+
+    private void checkFdLimit() {
+        int needed = 0;
+        for (Scenario s : scenarios) needed = Math.max(needed, s.idle() + s.conns() + 256);
+        String lim = System.getenv("BENCH_FD_LIMIT");
+        long limit = -1;
+        try {
+            if (lim != null) limit = Long.parseLong(lim.trim());
+        } catch (NumberFormatException ignored) {
+            // Unknown: not checked.
+        }
+        if (limit > 0 && limit < needed) {
+            progress("compare: WARNING: open-file limit " + limit + " is below the " + needed
+                    + " descriptors a scenario needs; raise the hard limit (ulimit -Hn) or expect connect errors");
+        }
+    }
+
+    private Run measure(Scenario s, String impl, int round) {
+        Servers.Running srv;
+        try {
+            srv = Servers.start(impl, s.proto(), loops, pin);
+        } catch (IOException e) {
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage(),
+                    Double.NaN, Double.NaN, Double.NaN);
+        }
+        long pid = srv.pid();
+        long rssBase = Servers.rssBytes(pid);
+        int fdBase = Servers.fdCount(pid);
+        double[] cpu = new double[2];
+        double[] machine = new double[2];
+        double[] self = new double[2];
+        long[] wall = new long[2];
+        long[] rss = {-1, -1};
+        LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", srv.port(), s.proto(), s.mode(), s.conns(), s.idle(),
+                Math.max(1, s.size()), s.depth(), s.rate(), Math.max(warmup, s.minWarmup()), duration, s.bytes());
+        String note = null;
+        LoadGen.Result res;
+        LoadGen.Result wrkResult = null;
+        String wrkNote = null;
+        try {
+            res = new LoadGen(cfg, new LoadGen.Hooks() {
+                @Override
+                public void idleOpened(int count) {
+                    // Wait until the server holds them all, then take its RSS.
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (Servers.fdCount(pid) < fdBase + count && System.nanoTime() < deadline) {
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                    rss[0] = Servers.rssBytes(pid);
+                }
+
+                @Override
+                public void measureStart() {
+                    cpu[0] = Servers.cpuSeconds(pid);
+                    machine[0] = Servers.busySeconds();
+                    self[0] = Servers.cpuSeconds(ProcessHandle.current().pid());
+                    wall[0] = System.nanoTime();
+                }
+
+                @Override
+                public void measureEnd() {
+                    cpu[1] = Servers.cpuSeconds(pid);
+                    machine[1] = Servers.busySeconds();
+                    self[1] = Servers.cpuSeconds(ProcessHandle.current().pid());
+                    wall[1] = System.nanoTime();
+                    rss[1] = Servers.rssBytes(pid);
+                }
+            }).run();
+            if (wrk && round == 1 && s.proto().equals("http") && s.mode().equals("closed")) {
+                // Same server, already warm: a second opinion from an independent generator.
+                try {
+                    wrkResult = Wrk.run(cfg, 1, Servers.home(), pin ? 1 : -1);
+                } catch (IOException e) {
+                    wrkNote = "wrk: " + e.getMessage();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            note = "load failed: " + e.getMessage();
+            res = null;
+        } finally {
+            String stop = srv.stop();
+            if (stop != null) warnings.computeIfAbsent(impl + "/" + s.proto(), k -> new ArrayList<>()).add(stop);
+        }
+        if (res == null) {
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN, Double.NaN);
+        }
+        double perIdle = s.idle() > 0 && rss[0] > 0 ? (rss[0] - rssBase) / (double) s.idle() : Double.NaN;
+        if (res.firstError() != null) note = res.firstError();
+        if (wrkResult != null && wrkResult.errors() > 0) wrkNote = "wrk counted " + wrkResult.errors() + " errors";
+        if (wrkNote != null) note = note == null ? wrkNote : note + "; " + wrkNote;
+        // CPU used on the machine in the window by anything but the server and this process,
+        // as a share of all CPUs: the noise that other work put into this run.
+        double windowSecs = (wall[1] - wall[0]) / 1e9;
+        double other = windowSecs > 0
+                ? ((machine[1] - machine[0]) - (cpu[1] - cpu[0]) - (self[1] - self[0])) / (windowSecs * Servers.cpuCount())
+                : Double.NaN;
+        return new Run(s.name(), impl, round, res.throughput(), res.unit(), cpu[1] - cpu[0], res.messages(),
+                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note, Math.max(0, other) * 100,
+                wrkResult == null ? Double.NaN : wrkResult.throughput(), wrkResult == null ? Double.NaN : wrkResult.p99us());
+    }
+
+    static String fmt(double v) {
+        if (Double.isNaN(v)) return "-";
+        if (v >= 100) return String.format(Locale.ROOT, "%,.0f", v);
+        if (v >= 10) return String.format(Locale.ROOT, "%.1f", v);
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}

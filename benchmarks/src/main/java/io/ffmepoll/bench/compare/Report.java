@@ -1,0 +1,181 @@
+package io.ffmepoll.bench.compare;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/** Medians, the printed table, the CSV and the SVG chart of a comparison. */
+final class Report {
+
+    private Report() {
+    }
+
+    /** Median of one metric over the rounds of (scenario, impl); NaN values are left out. */
+    static double median(List<Compare.Run> runs, String scenario, String impl, ToDoubleFunction<Compare.Run> metric) {
+        double[] v = runs.stream().filter(r -> r.scenario().equals(scenario) && r.impl().equals(impl))
+                .mapToDouble(metric).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (v.length == 0) return Double.NaN;
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static boolean measured(List<Compare.Run> runs, String scenario, String impl) {
+        return runs.stream().anyMatch(r -> r.scenario().equals(scenario) && r.impl().equals(impl) && r.messages() > 0);
+    }
+
+    private static String unit(List<Compare.Run> runs, String scenario) {
+        return runs.stream().filter(r -> r.scenario().equals(scenario) && !r.unit().equals("-"))
+                .map(Compare.Run::unit).findFirst().orElse("");
+    }
+
+    static String table(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs,
+                        Map<String, String> skipped, Map<String, List<String>> warnings) {
+        StringBuilder b = new StringBuilder();
+        String head = String.format(Locale.ROOT, "%-13s %-9s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s",
+                "scenario", "impl", "throughput", "spread", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle",
+                "errors", "other%", "wrk msg/s");
+        b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
+        for (Scenario s : scenarios) {
+            String unit = unit(runs, s.name());
+            for (String impl : impls) {
+                String skip = skipped.get(impl + "/" + s.proto());
+                if (skip != null) {
+                    b.append(String.format(Locale.ROOT, "%-13s %-9s not measured: %s%n", s.name(), impl, shorten(skip, 110)));
+                    continue;
+                }
+                if (!measured(runs, s.name(), impl)) {
+                    String note = runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
+                            .map(Compare.Run::note).filter(n -> n != null).findFirst().orElse("no successful run");
+                    b.append(String.format(Locale.ROOT, "%-13s %-9s failed: %s%n", s.name(), impl, shorten(note, 90)));
+                    continue;
+                }
+                b.append(String.format(Locale.ROOT, "%-13s %-9s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s%n",
+                        s.name(), impl,
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::throughput)),
+                        spread(runs, s.name(), impl), unit,
+                        Compare.fmt(median(runs, s.name(), impl, r -> r.cpuPerUnit(s))),
+                        s.mode().equals("bulk") ? "-" : Compare.fmt(median(runs, s.name(), impl, Compare.Run::p50)),
+                        s.mode().equals("bulk") ? "-" : Compare.fmt(median(runs, s.name(), impl, Compare.Run::p99)),
+                        s.mode().equals("bulk") ? "-" : Compare.fmt(median(runs, s.name(), impl, Compare.Run::p999)),
+                        Compare.fmt(median(runs, s.name(), impl, r -> r.rssBytes() < 0 ? Double.NaN : r.rssBytes() / 1048576.0)),
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::bytesPerIdle)),
+                        Long.toString(runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
+                                .mapToLong(Compare.Run::errors).sum()),
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::otherCpuPercent)),
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::wrkThroughput))));
+            }
+            b.append("  cpu-s/unit is ").append(s.cpuUnit()).append(" of server CPU (user+system); spread is ±half the")
+                    .append(" range of the rounds; other% is CPU taken by other processes during the window\n");
+            b.append(ratios(runs, s));
+            b.append('\n');
+        }
+        if (!warnings.isEmpty()) {
+            b.append("warnings:\n");
+            warnings.forEach((k, v) -> b.append("  ").append(k).append(": ").append(String.join("; ", v)).append('\n'));
+        }
+        return b.toString();
+    }
+
+    /** (max - min) / median of the throughput over the rounds, in percent. */
+    private static String spread(List<Compare.Run> runs, String scenario, String impl) {
+        double[] v = runs.stream().filter(r -> r.scenario().equals(scenario) && r.impl().equals(impl) && r.messages() > 0)
+                .mapToDouble(Compare.Run::throughput).sorted().toArray();
+        if (v.length < 2) return "-";
+        double m = median(runs, scenario, impl, Compare.Run::throughput);
+        return String.format(Locale.ROOT, "±%.0f%%", (v[v.length - 1] - v[0]) / m * 50);
+    }
+
+    private static String ratios(List<Compare.Run> runs, Scenario s) {
+        if (!measured(runs, s.name(), "ffm")) return "  ffm ratios: ffm not measured\n";
+        StringBuilder b = new StringBuilder();
+        for (String other : List.of("nio", "netty", "c")) {
+            if (!measured(runs, s.name(), other)) continue;
+            double t = median(runs, s.name(), "ffm", Compare.Run::throughput) / median(runs, s.name(), other, Compare.Run::throughput);
+            double c = median(runs, s.name(), "ffm", r -> r.cpuPerUnit(s)) / median(runs, s.name(), other, r -> r.cpuPerUnit(s));
+            double l = median(runs, s.name(), "ffm", Compare.Run::p99) / median(runs, s.name(), other, Compare.Run::p99);
+            b.append(String.format(Locale.ROOT, "  ffm/%-5s throughput %.2fx  cpu per unit %.2fx%s%n", other, t, c,
+                    s.mode().equals("bulk") ? "" : String.format(Locale.ROOT, "  p99 %.2fx", l)));
+        }
+        return b.toString();
+    }
+
+    private static String shorten(String s, int max) {
+        s = s.replace('\n', ' ');
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
+    static String csv(List<Scenario> scenarios, List<Compare.Run> runs, int loops, boolean pinned) {
+        StringBuilder b = new StringBuilder(
+                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,other_cpu_percent,wrk_throughput,wrk_p99_us,note\n");
+        for (Compare.Run r : runs) {
+            Scenario s = scenarios.stream().filter(x -> x.name().equals(r.scenario())).findFirst().orElseThrow();
+            b.append(String.join(",", r.scenario(), r.impl(), Integer.toString(r.round()), Integer.toString(loops),
+                    Boolean.toString(pinned), num(r.throughput()), r.unit(), num(r.cpuSeconds()), Long.toString(r.messages()),
+                    num(r.cpuPerUnit(s)), s.cpuUnit(), num(r.p50()), num(r.p99()), num(r.p999()),
+                    Long.toString(r.rssBytes()), num(r.bytesPerIdle()), Long.toString(r.errors()),
+                    num(r.otherCpuPercent()), num(r.wrkThroughput()), num(r.wrkP99()),
+                    r.note() == null ? "" : '"' + r.note().replace('"', '\'') + '"')).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static final Map<String, String> COLOURS = Map.of(
+            "ffm", "#d9480f", "nio", "#1971c2", "netty", "#2f9e44", "vthreads", "#9c36b5", "c", "#495057");
+
+    /** One panel per scenario, a bar per implementation: median throughput, median p99 written beside it. */
+    static String svg(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs, String stamp) {
+        int width = 860;
+        int label = 90;
+        int barArea = 420;
+        int rowH = 22;
+        int panelH = 34 + rowH * impls.size() + 10;
+        int height = 40 + panelH * scenarios.size();
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
+                width, height, width, height));
+        b.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">ffm-epoll %s: median throughput (bars) · server CPU per unit · p99</text>%n", esc(stamp)));
+        int y = 40;
+        for (Scenario s : scenarios) {
+            String unit = unit(runs, s.name());
+            b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-weight=\"bold\">%s</text>", y + 16, esc(s.name())));
+            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s</text>%n", label + 60, y + 16, esc(unit + " — " + s.what())));
+            double max = 0;
+            for (String impl : impls) {
+                double t = median(runs, s.name(), impl, Compare.Run::throughput);
+                if (!Double.isNaN(t)) max = Math.max(max, t);
+            }
+            int ry = y + 28;
+            for (String impl : impls) {
+                double t = measured(runs, s.name(), impl) ? median(runs, s.name(), impl, Compare.Run::throughput) : Double.NaN;
+                b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", label - 6, ry + 14, esc(impl)));
+                if (Double.isNaN(t) || max <= 0) {
+                    b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#999\">not measured</text>%n", label, ry + 14));
+                } else {
+                    int w = (int) Math.max(1, Math.round(barArea * t / max));
+                    double p99 = median(runs, s.name(), impl, Compare.Run::p99);
+                    double cpu = median(runs, s.name(), impl, r -> r.cpuPerUnit(s));
+                    b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", label, ry + 2, w, rowH - 6,
+                            COLOURS.getOrDefault(impl, "#868e96")));
+                    b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s%s</text>%n", label + w + 6, ry + 14,
+                            esc(Compare.fmt(t)), esc(" · " + Compare.fmt(cpu) + " " + s.cpuUnit()
+                                    + (s.mode().equals("bulk") ? "" : " · p99 " + Compare.fmt(p99) + " µs"))));
+                }
+                ry += rowH;
+            }
+            y += panelH;
+        }
+        b.append("</svg>\n");
+        return b.toString();
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+}

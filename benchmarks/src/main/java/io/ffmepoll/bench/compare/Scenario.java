@@ -1,0 +1,48 @@
+package io.ffmepoll.bench.compare;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A named load shape of the comparison matrix. */
+record Scenario(String name, String proto, String mode, int conns, int idle, int size, int depth, double rate,
+                long bytes, double minWarmup, String what) {
+
+    static final Map<String, Scenario> ALL = new LinkedHashMap<>();
+
+    static {
+        add(new Scenario("echo-50-64", "echo", "closed", 50, 0, 64, 1, 0, 0, 0,
+                "50 connections, one 64-byte message in flight each: per-message overhead"));
+        add(new Scenario("echo-500-64", "echo", "closed", 500, 0, 64, 1, 0, 0, 0,
+                "500 connections, 64 B: more ready descriptors per wait"));
+        add(new Scenario("echo-50-4k", "echo", "closed", 50, 0, 4096, 1, 0, 0, 0,
+                "50 connections, 4 KiB messages: copy and syscall cost per byte"));
+        add(new Scenario("echo-500-4k", "echo", "closed", 500, 0, 4096, 1, 0, 0, 0,
+                "500 connections, 4 KiB messages"));
+        add(new Scenario("echo-rate-20k", "echo", "open", 50, 0, 64, 1, 20_000, 0, 0,
+                "open loop, 20,000 msg/s over 50 connections: latency from the intended send time"));
+        add(new Scenario("http-pipe16", "http", "closed", 50, 0, 0, 16, 0, 0, 0,
+                "HTTP hello, 50 connections, 16 pipelined requests each: parsing and batched writes"));
+        add(new Scenario("http-nopipe", "http", "closed", 50, 0, 0, 1, 0, 0, 0,
+                "HTTP hello, 50 connections, one request at a time"));
+        add(new Scenario("idle-10k", "echo", "closed", 50, 10_000, 64, 1, 0, 0, 0,
+                "10,000 idle connections held open plus 50 active: cost of idle registrations, RSS per connection"));
+        add(new Scenario("bulk-1g", "echo", "bulk", 1, 0, 0, 1, 0, 1L << 30, 0,
+                "1 GiB streamed through one echo connection: throughput in MiB/s"));
+        add(new Scenario("churn", "http", "churn", 16, 0, 0, 1, 0, 0, 3,
+                "16 clients each connect, send one HTTP request, check the answer, close: accepts per second"
+                        + " (warm-up at least 3 s: the JVMs' accept and close paths take that long to compile)"));
+    }
+
+    private static void add(Scenario s) {
+        ALL.put(s.name, s);
+    }
+
+    /** Unit of the CPU cost column. */
+    String cpuUnit() {
+        return switch (mode) {
+            case "bulk" -> "cpu-s/GiB";
+            case "churn" -> "cpu-s/M conn";
+            default -> "cpu-s/M msg";
+        };
+    }
+}

@@ -1,0 +1,172 @@
+package io.ffmepoll.bench.servers;
+
+import io.ffmepoll.bench.common.Args;
+import io.ffmepoll.bench.common.HttpHello;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * Netty's JNI epoll transport with K event loops shared by the listener and the connections
+ * (so K=1 is one thread doing everything, like the other servers). Echo writes the received
+ * buffer back; HTTP parses with the shared {@link HttpHello} rules. Reading pauses while the
+ * channel is not writable so memory stays bounded.
+ */
+public final class NettyServer {
+
+    public static void main(String[] argv) throws Exception {
+        Args args = new Args(argv);
+        boolean http = ServerMain.httpProto(args);
+        int loops = (int) args.number("loops", 1);
+        if (!Epoll.isAvailable()) {
+            System.err.println("netty epoll transport unavailable: " + Epoll.unavailabilityCause());
+            System.exit(1);
+        }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, EpollIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(http ? new Http() : ECHO);
+                    }
+                });
+        Channel server = b.bind(new InetSocketAddress(ServerMain.host(args), (int) args.number("port", 0)))
+                .sync().channel();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)));
+        ServerMain.announce(((InetSocketAddress) server.localAddress()).getPort());
+        server.closeFuture().sync();
+    }
+
+    private static final Echo ECHO = new Echo();
+
+    @ChannelHandler.Sharable
+    static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg, ctx.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            if (!ctx.channel().isWritable()) ctx.channel().config().setAutoRead(false);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Accumulates request bytes in one buffer per connection and answers whole requests. */
+    static final class Http extends ChannelInboundHandlerAdapter {
+        private ByteBuf pending;
+        private boolean closing;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            if (closing) {
+                in.release();
+                return;
+            }
+            if (pending == null) {
+                pending = in;
+            } else {
+                if (pending.writableBytes() < in.readableBytes()) {
+                    ByteBuf bigger = ctx.alloc().directBuffer(pending.readableBytes() + in.readableBytes());
+                    bigger.writeBytes(pending);
+                    pending.release();
+                    pending = bigger;
+                }
+                pending.writeBytes(in);
+                in.release();
+            }
+            ByteBuffer view = pending.nioBuffer(pending.readerIndex(), pending.readableBytes());
+            int start = 0;
+            int end = view.limit();
+            int count = 0;
+            byte[] error = null;
+            while (true) {
+                int len = HttpHello.parse(view, start, end);
+                if (len == HttpHello.INCOMPLETE) break;
+                if (len < 0) {
+                    error = len == HttpHello.BAD ? HttpHello.BAD_REQUEST : HttpHello.TOO_LARGE;
+                    break;
+                }
+                start += len;
+                count++;
+            }
+            if (count > 0) {
+                ByteBuf out = ctx.alloc().directBuffer(count * HttpHello.RESPONSE.length);
+                for (int i = 0; i < count; i++) out.writeBytes(HttpHello.RESPONSE);
+                ctx.write(out, ctx.voidPromise());
+            }
+            if (error != null) {
+                closing = true;
+                ctx.writeAndFlush(ctx.alloc().directBuffer(error.length).writeBytes(error))
+                        .addListener(ChannelFutureListener.CLOSE);
+                release();
+                return;
+            }
+            pending.skipBytes(start);
+            if (!pending.isReadable()) {
+                release();
+            } else {
+                pending.discardReadBytes();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            if (!ctx.channel().isWritable()) ctx.channel().config().setAutoRead(false);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            release();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        private void release() {
+            if (pending != null) {
+                pending.release();
+                pending = null;
+            }
+        }
+    }
+}
