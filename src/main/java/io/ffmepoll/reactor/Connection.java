@@ -43,7 +43,9 @@ public final class Connection extends Registration {
     private final Handler handler;
     private final Config config;
 
-    private final ArrayDeque<BufferPool.Chunk> queue = new ArrayDeque<>();
+    /** Output the socket has not taken yet; created on the first write that has to wait, so a
+     *  connection that never backs up (most idle ones) does not carry a deque and its array. */
+    private ArrayDeque<BufferPool.Chunk> queue;
     private MemorySegment[] iov;
     private long queued;
     private boolean writable = true;
@@ -171,7 +173,7 @@ public final class Connection extends Registration {
             throw new IllegalStateException("write of " + size + " bytes would queue " + (queued + size)
                     + " bytes, over the limit of " + config.maxQueuedBytes());
         }
-        if (queue.isEmpty() && !waitingForOut) {
+        if (queueEmpty() && !waitingForOut) {
             long sent = writeDirect(data);
             if (sent == size) return writable;
             data = data.asSlice(sent);
@@ -219,7 +221,7 @@ public final class Connection extends Registration {
         checkThread();
         if (closed || shutdownOutputRequested) return;
         shutdownOutputRequested = true;
-        if (queue.isEmpty()) doShutdownOutput();
+        if (queueEmpty()) doShutdownOutput();
     }
 
     /**
@@ -232,7 +234,7 @@ public final class Connection extends Registration {
         if (closed || closeRequested) return;
         closeRequested = true;
         reading = false;
-        if (queue.isEmpty()) finishClose();
+        if (queueEmpty()) finishClose();
     }
 
     /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). */
@@ -267,7 +269,7 @@ public final class Connection extends Registration {
         try {
             // OUT/ERR first, then IN, then hang-up: a peer that sends its last bytes and closes
             // is reported in one event, and the bytes must be read before the close is handled.
-            if ((bits & (OUT | ERR)) != 0 && !queue.isEmpty()) flush();
+            if ((bits & (OUT | ERR)) != 0 && !queueEmpty()) flush();
             if (closed) return;
             if ((bits & (RDHUP | HUP | ERR)) != 0) hangupSeen = true;
             if ((bits & (IN | RDHUP | HUP | ERR)) != 0) {
@@ -382,7 +384,12 @@ public final class Connection extends Registration {
         return total;
     }
 
+    private boolean queueEmpty() {
+        return queue == null || queue.isEmpty();
+    }
+
     private void enqueue(MemorySegment data) {
+        if (queue == null) queue = new ArrayDeque<>(4);
         BufferPool pool = loop.pool;
         long offset = 0;
         long size = data.byteSize();
@@ -403,7 +410,7 @@ public final class Connection extends Registration {
     private void flush() throws IOException {
         if (iov == null) iov = new MemorySegment[MAX_IOV];
         MemorySegment[] vec = iov;
-        while (!queue.isEmpty()) {
+        while (!queueEmpty()) {
             int count = 0;
             long want = 0;
             for (BufferPool.Chunk c : queue) {
@@ -429,13 +436,13 @@ public final class Connection extends Registration {
                 break;
             }
         }
-        if (queue.isEmpty()) waitingForOut = false;
+        if (queueEmpty()) waitingForOut = false;
         if (!writable && queued < config.lowWatermark()) {
             writable = true;
             handler.onWritabilityChanged(this, true);
             if (closed) return;
         }
-        if (queue.isEmpty()) {
+        if (queueEmpty()) {
             if (shutdownOutputRequested && !outputShutdown) doShutdownOutput();
             if (closeRequested) finishClose();
         }
@@ -536,7 +543,7 @@ public final class Connection extends Registration {
 
     private void discardQueue() {
         BufferPool.Chunk c;
-        while ((c = queue.poll()) != null) loop.pool.give(c);
+        if (queue != null) while ((c = queue.poll()) != null) loop.pool.give(c);
         queued = 0;
     }
 

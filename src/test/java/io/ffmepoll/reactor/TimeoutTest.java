@@ -42,12 +42,13 @@ class TimeoutTest {
                     assertTrue(lateness[i] >= 0, "fired " + (-lateness[i]) + " ns early");
                 }
                 Arrays.sort(lateness);
-                long median = lateness[n / 2];
+                // Rounding 300 µs up to a millisecond makes every run at least 700 µs late, so
+                // even the better runs show it; a busy machine only adds lateness, to some runs.
+                long tenth = lateness[n / 10];
                 if (Epoll.hasPwait2()) {
-                    // Rounding 300 µs up to a millisecond makes every run at least 700 µs late.
-                    assertTrue(median < 650_000, "median lateness " + median + " ns: rounded to milliseconds?");
+                    assertTrue(tenth < 650_000, "10th-percentile lateness " + tenth + " ns: rounded to milliseconds?");
                 } else {
-                    assertTrue(median < 2_000_000, "median lateness " + median + " ns");
+                    assertTrue(tenth < 2_000_000, "10th-percentile lateness " + tenth + " ns");
                 }
             }
         });
