@@ -315,7 +315,7 @@ public final class Connection extends Registration {
                     loop.markReady(this);
                     return;
                 }
-                MemorySegment dst = budget >= bufferSize ? buffer : buffer.asSlice(0, budget);
+                MemorySegment dst = budget >= bufferSize ? buffer : loop.readSlice(budget);
                 int n = socket.read(dst);
                 if (n == Descriptor.WOULD_BLOCK) {
                     inputPending = false;
@@ -340,7 +340,7 @@ public final class Connection extends Registration {
                 // FIN or error behind the data must still be read.
                 boolean drained = n < dst.byteSize() && !hangupSeen;
                 if (!lingering) {
-                    handler.onRead(this, n == bufferSize ? buffer : buffer.asSlice(0, n));
+                    handler.onRead(this, n == bufferSize ? buffer : loop.readSlice(n));
                     if (closed || (!reading && !lingering)) {
                         if (drained) inputPending = false;
                         return;

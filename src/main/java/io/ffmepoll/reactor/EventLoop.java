@@ -102,6 +102,8 @@ public final class EventLoop implements Executor {
     long iteration;
     private Arena arena;
     MemorySegment readBuffer;
+    /** Views {@code readBuffer.asSlice(0, n)} by n, made once each (see {@link #readSlice}). */
+    private MemorySegment[] readSlices;
     BufferPool pool;
 
     /**
@@ -325,6 +327,22 @@ public final class EventLoop implements Executor {
     /** Adds to a counter; loop thread only (single writer, so a release store suffices). */
     void count(int counter, long delta) {
         counters.lazySet(counter, counters.get(counter) + delta);
+    }
+
+    /** Reads up to this many bytes get a cached view; longer ones are rare next to their bytes. */
+    private static final int READ_SLICES_CACHED = 16 * 1024;
+
+    /**
+     * The first {@code n} bytes of the read buffer. A new slice per read would be the one
+     * allocation on the echo path: the view escapes into the handler, so C2 cannot remove it.
+     * Slices are immutable and a handler may use its data only during {@code onRead}, so one
+     * view per length serves every read of that length.
+     */
+    MemorySegment readSlice(long n) {
+        if (n >= readSlices.length) return readBuffer.asSlice(0, n);
+        MemorySegment s = readSlices[(int) n];
+        if (s == null) readSlices[(int) n] = s = readBuffer.asSlice(0, n);
+        return s;
     }
 
     // ---- registration (loop thread)
@@ -683,6 +701,7 @@ public final class EventLoop implements Executor {
                 arena = Arena.ofConfined();
                 scratch = new NativeScratch(arena);
                 readBuffer = arena.allocate(config.readBufferSize(), 64);
+                readSlices = new MemorySegment[(int) Math.min(readBuffer.byteSize(), READ_SLICES_CACHED) + 1];
                 pool = new BufferPool(config.writeChunkSize(), 256);
             } finally {
                 started.countDown();
