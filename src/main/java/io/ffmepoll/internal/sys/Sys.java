@@ -27,137 +27,55 @@ public final class Sys {
         return LINKER.downcallHandle(address, descriptor, ERRNO);
     }
 
-    // One holder class per function, so a handle is made on the function's first call: making
-    // all of them up front cost ~0.7 s before the first epoll_create1 (each $address() also
-    // initialises jextract's own, non-capturing handle).
+    // Two groups, each made on the first call of one of its functions: making every handle up
+    // front cost ~0.7 s before the first epoll_create1 (each $address() also initialises
+    // jextract's own, non-capturing handle). Groups rather than one class per function: a first
+    // call that loads a class can need a free descriptor (a class file in a directory), so a
+    // call like accept4 must not be first made when the process may be out of them; a program
+    // that has opened a socket has made every socket handle.
 
-    private static final class EpollCreate1 {
-        static final MethodHandle MH = capturing(Linux.epoll_create1$address(), Linux.epoll_create1$descriptor());
+    /** epoll, eventfd, timerfd and unistd calls, made together on the first of them. */
+    private static final class Core {
+        static final MethodHandle EPOLL_CREATE1 = capturing(Linux.epoll_create1$address(), Linux.epoll_create1$descriptor());
+        static final MethodHandle EPOLL_CTL = capturing(Linux.epoll_ctl$address(), Linux.epoll_ctl$descriptor());
+        static final MethodHandle EPOLL_WAIT = capturing(Linux.epoll_wait$address(), Linux.epoll_wait$descriptor());
+        static final MethodHandle EVENTFD = capturing(Linux.eventfd$address(), Linux.eventfd$descriptor());
+        static final MethodHandle TIMERFD_CREATE = capturing(Linux.timerfd_create$address(), Linux.timerfd_create$descriptor());
+        static final MethodHandle TIMERFD_SETTIME = capturing(Linux.timerfd_settime$address(), Linux.timerfd_settime$descriptor());
+        static final MethodHandle READ = capturing(Linux.read$address(), Linux.read$descriptor());
+        static final MethodHandle WRITE = capturing(Linux.write$address(), Linux.write$descriptor());
+        static final MethodHandle CLOSE = capturing(Linux.close$address(), Linux.close$descriptor());
+        static final MethodHandle PIPE2 = capturing(Linux.pipe2$address(), Linux.pipe2$descriptor());
     }
 
-    private static final class EpollCtl {
-        static final MethodHandle MH = capturing(Linux.epoll_ctl$address(), Linux.epoll_ctl$descriptor());
+    /** Socket calls, made together on the first of them; a program without sockets never makes them. */
+    private static final class Sockets {
+        static final MethodHandle SOCKET = capturing(Linux.socket$address(), Linux.socket$descriptor());
+        static final MethodHandle SOCKETPAIR = capturing(Linux.socketpair$address(), Linux.socketpair$descriptor());
+        static final MethodHandle BIND = capturing(Linux.bind$address(), Linux.bind$descriptor());
+        static final MethodHandle LISTEN = capturing(Linux.listen$address(), Linux.listen$descriptor());
+        static final MethodHandle ACCEPT4 = capturing(Linux.accept4$address(), Linux.accept4$descriptor());
+        static final MethodHandle CONNECT = capturing(Linux.connect$address(), Linux.connect$descriptor());
+        static final MethodHandle SHUTDOWN = capturing(Linux.shutdown$address(), Linux.shutdown$descriptor());
+        static final MethodHandle GETSOCKNAME = capturing(Linux.getsockname$address(), Linux.getsockname$descriptor());
+        static final MethodHandle GETPEERNAME = capturing(Linux.getpeername$address(), Linux.getpeername$descriptor());
+        static final MethodHandle GETSOCKOPT = capturing(Linux.getsockopt$address(), Linux.getsockopt$descriptor());
+        static final MethodHandle SETSOCKOPT = capturing(Linux.setsockopt$address(), Linux.setsockopt$descriptor());
+        static final MethodHandle READV = capturing(Linux.readv$address(), Linux.readv$descriptor());
+        static final MethodHandle WRITEV = capturing(Linux.writev$address(), Linux.writev$descriptor());
+        static final MethodHandle SEND = capturing(Linux.send$address(), Linux.send$descriptor());
+        static final MethodHandle RECV = capturing(Linux.recv$address(), Linux.recv$descriptor());
+        static final MethodHandle SENDTO = capturing(Linux.sendto$address(), Linux.sendto$descriptor());
+        static final MethodHandle RECVFROM = capturing(Linux.recvfrom$address(), Linux.recvfrom$descriptor());
+        static final MethodHandle SENDMSG = capturing(Linux.sendmsg$address(), Linux.sendmsg$descriptor());
+        static final MethodHandle RECVMSG = capturing(Linux.recvmsg$address(), Linux.recvmsg$descriptor());
+        static final MethodHandle SENDMMSG = capturing(Linux.sendmmsg$address(), Linux.sendmmsg$descriptor());
+        static final MethodHandle RECVMMSG = capturing(Linux.recvmmsg$address(), Linux.recvmmsg$descriptor());
     }
 
-    private static final class EpollWait {
-        static final MethodHandle MH = capturing(Linux.epoll_wait$address(), Linux.epoll_wait$descriptor());
-    }
-
-    private static final class Eventfd {
-        static final MethodHandle MH = capturing(Linux.eventfd$address(), Linux.eventfd$descriptor());
-    }
-
-    private static final class TimerfdCreate {
-        static final MethodHandle MH = capturing(Linux.timerfd_create$address(), Linux.timerfd_create$descriptor());
-    }
-
-    private static final class TimerfdSettime {
-        static final MethodHandle MH = capturing(Linux.timerfd_settime$address(), Linux.timerfd_settime$descriptor());
-    }
-
-    private static final class Read {
-        static final MethodHandle MH = capturing(Linux.read$address(), Linux.read$descriptor());
-    }
-
-    private static final class Write {
-        static final MethodHandle MH = capturing(Linux.write$address(), Linux.write$descriptor());
-    }
-
-    private static final class Close {
-        static final MethodHandle MH = capturing(Linux.close$address(), Linux.close$descriptor());
-    }
-
-    private static final class Pipe2 {
-        static final MethodHandle MH = capturing(Linux.pipe2$address(), Linux.pipe2$descriptor());
-    }
-
-    private static final class Strerror {
-        static final MethodHandle MH = Linux.strerror$handle();
-    }
-
-    private static final class Socket {
-        static final MethodHandle MH = capturing(Linux.socket$address(), Linux.socket$descriptor());
-    }
-
-    private static final class Socketpair {
-        static final MethodHandle MH = capturing(Linux.socketpair$address(), Linux.socketpair$descriptor());
-    }
-
-    private static final class Bind {
-        static final MethodHandle MH = capturing(Linux.bind$address(), Linux.bind$descriptor());
-    }
-
-    private static final class Listen {
-        static final MethodHandle MH = capturing(Linux.listen$address(), Linux.listen$descriptor());
-    }
-
-    private static final class Accept4 {
-        static final MethodHandle MH = capturing(Linux.accept4$address(), Linux.accept4$descriptor());
-    }
-
-    private static final class Connect {
-        static final MethodHandle MH = capturing(Linux.connect$address(), Linux.connect$descriptor());
-    }
-
-    private static final class Shutdown {
-        static final MethodHandle MH = capturing(Linux.shutdown$address(), Linux.shutdown$descriptor());
-    }
-
-    private static final class Getsockname {
-        static final MethodHandle MH = capturing(Linux.getsockname$address(), Linux.getsockname$descriptor());
-    }
-
-    private static final class Getpeername {
-        static final MethodHandle MH = capturing(Linux.getpeername$address(), Linux.getpeername$descriptor());
-    }
-
-    private static final class Getsockopt {
-        static final MethodHandle MH = capturing(Linux.getsockopt$address(), Linux.getsockopt$descriptor());
-    }
-
-    private static final class Setsockopt {
-        static final MethodHandle MH = capturing(Linux.setsockopt$address(), Linux.setsockopt$descriptor());
-    }
-
-    private static final class Readv {
-        static final MethodHandle MH = capturing(Linux.readv$address(), Linux.readv$descriptor());
-    }
-
-    private static final class Writev {
-        static final MethodHandle MH = capturing(Linux.writev$address(), Linux.writev$descriptor());
-    }
-
-    private static final class Send {
-        static final MethodHandle MH = capturing(Linux.send$address(), Linux.send$descriptor());
-    }
-
-    private static final class Recv {
-        static final MethodHandle MH = capturing(Linux.recv$address(), Linux.recv$descriptor());
-    }
-
-    private static final class Sendto {
-        static final MethodHandle MH = capturing(Linux.sendto$address(), Linux.sendto$descriptor());
-    }
-
-    private static final class Recvfrom {
-        static final MethodHandle MH = capturing(Linux.recvfrom$address(), Linux.recvfrom$descriptor());
-    }
-
-    private static final class Sendmsg {
-        static final MethodHandle MH = capturing(Linux.sendmsg$address(), Linux.sendmsg$descriptor());
-    }
-
-    private static final class Recvmsg {
-        static final MethodHandle MH = capturing(Linux.recvmsg$address(), Linux.recvmsg$descriptor());
-    }
-
-    private static final class Sendmmsg {
-        static final MethodHandle MH = capturing(Linux.sendmmsg$address(), Linux.sendmmsg$descriptor());
-    }
-
-    private static final class Recvmmsg {
-        static final MethodHandle MH = capturing(Linux.recvmmsg$address(), Linux.recvmmsg$descriptor());
-    }
+    /** Made with Sys, not on first use: the first use is often an error such as EMFILE, when
+     *  loading a class may be impossible. */
+    private static final MethodHandle STRERROR = Linux.strerror$handle();
 
     /** epoll_pwait2, or null where glibc predates it (2.35); the kernel may still say ENOSYS. */
     private static final MethodHandle EPOLL_PWAIT2 = pwait2();
@@ -196,7 +114,7 @@ public final class Sys {
     public static int epollCreate1(int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) EpollCreate1.MH.invokeExact(s.capture, flags), s);
+            return result((int) Core.EPOLL_CREATE1.invokeExact(s.capture, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -206,14 +124,14 @@ public final class Sys {
         MemorySegment event = s.event;
         EpollEventLayout.set(event, 0, events, data);
         try {
-            return result((int) EpollCtl.MH.invokeExact(s.capture, epfd, op, fd, event), s);
+            return result((int) Core.EPOLL_CTL.invokeExact(s.capture, epfd, op, fd, event), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) EpollWait.MH.invokeExact(s.capture, epfd, events, maxEvents, timeoutMillis), s);
+            return result((int) Core.EPOLL_WAIT.invokeExact(s.capture, epfd, events, maxEvents, timeoutMillis), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -232,14 +150,14 @@ public final class Sys {
     public static int eventfd(int initial, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Eventfd.MH.invokeExact(s.capture, initial, flags), s);
+            return result((int) Core.EVENTFD.invokeExact(s.capture, initial, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int timerfdCreate(int clock, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) TimerfdCreate.MH.invokeExact(s.capture, clock, flags), s);
+            return result((int) Core.TIMERFD_CREATE.invokeExact(s.capture, clock, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -252,7 +170,7 @@ public final class Sys {
         s.setLong(o + 16, valueNanos / 1_000_000_000L);
         s.setLong(o + 24, valueNanos % 1_000_000_000L);
         try {
-            return result((int) TimerfdSettime.MH.invokeExact(s.capture, fd, flags,
+            return result((int) Core.TIMERFD_SETTIME.invokeExact(s.capture, fd, flags,
                     s.itimerspec, MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -262,14 +180,14 @@ public final class Sys {
     public static long read(int fd, MemorySegment buf, long count) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Read.MH.invokeExact(s.capture, fd, buf, count), s);
+            return result((long) Core.READ.invokeExact(s.capture, fd, buf, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long write(int fd, MemorySegment buf, long count) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Write.MH.invokeExact(s.capture, fd, buf, count), s);
+            return result((long) Core.WRITE.invokeExact(s.capture, fd, buf, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -279,7 +197,7 @@ public final class Sys {
      */
     public static int readLong(NativeScratch s, int fd) {
         try {
-            long r = (long) Read.MH.invokeExact(s.capture, fd, s.longValue, 8L);
+            long r = (long) Core.READ.invokeExact(s.capture, fd, s.longValue, 8L);
             return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -289,7 +207,7 @@ public final class Sys {
         NativeScratch s = NativeScratch.current();
         s.setLong(NativeScratch.LONG, value);
         try {
-            long r = (long) Write.MH.invokeExact(s.capture, fd, s.longValue, 8L);
+            long r = (long) Core.WRITE.invokeExact(s.capture, fd, s.longValue, 8L);
             return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -297,7 +215,7 @@ public final class Sys {
     public static int close(int fd) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Close.MH.invokeExact(s.capture, fd), s);
+            return result((int) Core.CLOSE.invokeExact(s.capture, fd), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -305,14 +223,14 @@ public final class Sys {
     public static int pipe2(int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Pipe2.MH.invokeExact(s.capture, s.ints, flags), s);
+            return result((int) Core.PIPE2.invokeExact(s.capture, s.ints, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     /** strerror's text; glibc returns static strings for known numbers. */
     public static String strerror(int errno) {
         try {
-            MemorySegment p = (MemorySegment) Strerror.MH.invokeExact(errno);
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
             return p.equals(MemorySegment.NULL) ? "errno " + errno : p.reinterpret(1024).getString(0);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -322,7 +240,7 @@ public final class Sys {
     public static int socket(int domain, int type, int protocol) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Socket.MH.invokeExact(s.capture, domain, type, protocol), s);
+            return result((int) Sockets.SOCKET.invokeExact(s.capture, domain, type, protocol), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -330,7 +248,7 @@ public final class Sys {
     public static int socketpair(int domain, int type, int protocol) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Socketpair.MH.invokeExact(s.capture, domain, type, protocol,
+            return result((int) Sockets.SOCKETPAIR.invokeExact(s.capture, domain, type, protocol,
                     s.ints), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -338,14 +256,14 @@ public final class Sys {
     public static int bind(int fd, MemorySegment addr, int len) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Bind.MH.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) Sockets.BIND.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int listen(int fd, int backlog) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Listen.MH.invokeExact(s.capture, fd, backlog), s);
+            return result((int) Sockets.LISTEN.invokeExact(s.capture, fd, backlog), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -353,84 +271,84 @@ public final class Sys {
     public static int accept4(int fd, MemorySegment addr, MemorySegment len, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Accept4.MH.invokeExact(s.capture, fd, addr, len, flags), s);
+            return result((int) Sockets.ACCEPT4.invokeExact(s.capture, fd, addr, len, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int connect(int fd, MemorySegment addr, int len) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Connect.MH.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) Sockets.CONNECT.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int shutdown(int fd, int how) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Shutdown.MH.invokeExact(s.capture, fd, how), s);
+            return result((int) Sockets.SHUTDOWN.invokeExact(s.capture, fd, how), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int getsockname(int fd, MemorySegment addr, MemorySegment len) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Getsockname.MH.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) Sockets.GETSOCKNAME.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int getpeername(int fd, MemorySegment addr, MemorySegment len) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Getpeername.MH.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) Sockets.GETPEERNAME.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Getsockopt.MH.invokeExact(s.capture, fd, level, name, value, len), s);
+            return result((int) Sockets.GETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Setsockopt.MH.invokeExact(s.capture, fd, level, name, value, len), s);
+            return result((int) Sockets.SETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long readv(int fd, MemorySegment iov, int count) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Readv.MH.invokeExact(s.capture, fd, iov, count), s);
+            return result((long) Sockets.READV.invokeExact(s.capture, fd, iov, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long writev(int fd, MemorySegment iov, int count) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Writev.MH.invokeExact(s.capture, fd, iov, count), s);
+            return result((long) Sockets.WRITEV.invokeExact(s.capture, fd, iov, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long send(int fd, MemorySegment buf, long len, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Send.MH.invokeExact(s.capture, fd, buf, len, flags), s);
+            return result((long) Sockets.SEND.invokeExact(s.capture, fd, buf, len, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long recv(int fd, MemorySegment buf, long len, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Recv.MH.invokeExact(s.capture, fd, buf, len, flags), s);
+            return result((long) Sockets.RECV.invokeExact(s.capture, fd, buf, len, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sendto.MH.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
+            return result((long) Sockets.SENDTO.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -438,28 +356,28 @@ public final class Sys {
                                 MemorySegment addrLen) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Recvfrom.MH.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
+            return result((long) Sockets.RECVFROM.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long sendmsg(int fd, MemorySegment msg, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sendmsg.MH.invokeExact(s.capture, fd, msg, flags), s);
+            return result((long) Sockets.SENDMSG.invokeExact(s.capture, fd, msg, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static long recvmsg(int fd, MemorySegment msg, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Recvmsg.MH.invokeExact(s.capture, fd, msg, flags), s);
+            return result((long) Sockets.RECVMSG.invokeExact(s.capture, fd, msg, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     public static int sendmmsg(int fd, MemorySegment msgs, int count, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sendmmsg.MH.invokeExact(s.capture, fd, msgs, count, flags), s);
+            return result((int) Sockets.SENDMMSG.invokeExact(s.capture, fd, msgs, count, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -467,7 +385,7 @@ public final class Sys {
     public static int recvmmsg(int fd, MemorySegment msgs, int count, int flags) {
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Recvmmsg.MH.invokeExact(s.capture, fd, msgs, count, flags, MemorySegment.NULL), s);
+            return result((int) Sockets.RECVMMSG.invokeExact(s.capture, fd, msgs, count, flags, MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 }
