@@ -169,6 +169,34 @@ class HttpServerTest {
         errorThenClose(batch, concat(Wire.repeat(OK, 2), HttpHello.BAD_REQUEST));
     }
 
+    /** Content-Length: 0 announces no body: an ordinary request, not a 400. */
+    @Test
+    void contentLengthZeroIsAnOrdinaryRequest() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            try (Socket s = Wire.connect(server.port())) {
+                s.getOutputStream().write(Wire.ascii("GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+                Wire.expect(s.getInputStream(), OK, "response to Content-Length: 0");
+                s.getOutputStream().write(REQUEST);
+                Wire.expect(s.getInputStream(), OK, "the connection stays open");
+            }
+        });
+    }
+
+    /** Requests pipelined behind a Connection: close one are not answered; the close is clean. */
+    @Test
+    void requestsAfterConnectionCloseInAPipelineAreNotAnswered() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            byte[] batch = concat(concat(REQUEST, Wire.ascii("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")),
+                    Wire.repeat(REQUEST, 3));
+            try (Socket s = Wire.connect(server.port())) {
+                s.getOutputStream().write(batch);
+                Wire.expect(s.getInputStream(), Wire.repeat(OK, 2), "answers up to the closing request");
+                Wire.expectEof(s, "after the Connection: close answer");
+            }
+            stillServing();
+        });
+    }
+
     @Test
     void http10RequestIsAnsweredThenClosed() {
         closedAfterResponse("GET / HTTP/1.0\r\nHost: a\r\n\r\n");

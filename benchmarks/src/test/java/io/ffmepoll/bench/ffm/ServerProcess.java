@@ -102,7 +102,7 @@ final class ServerProcess implements AutoCloseable {
     /**
      * Sends SIGTERM and requires a graceful exit: within {@value #STOP_TIMEOUT_S} s, status 0 or
      * 143 (128 + SIGTERM, what the JVM reports once its shutdown hooks ran), one counter line per
-     * loop on stderr and no handler failure. Returns stderr.
+     * loop on stderr, no handler failure and nothing else on stderr. Returns stderr.
      */
     String stopGracefully(int loops) throws IOException, InterruptedException {
         assertTrue(process.isAlive(), "server died before SIGTERM; stderr:\n" + Files.readString(stderr));
@@ -119,6 +119,9 @@ final class ServerProcess implements AutoCloseable {
             assertEquals("0", m.group(1), "handler failures reported: " + m.group());
         }
         assertEquals(loops, lines, "one counter line per loop expected; stderr:\n" + err);
+        // Nothing else: no JVM warning (native access), no logged handler or loop failure.
+        String others = COUNTER_LINE.matcher(err).replaceAll("").strip();
+        assertEquals("", others, "unexpected output on stderr");
         return err;
     }
 

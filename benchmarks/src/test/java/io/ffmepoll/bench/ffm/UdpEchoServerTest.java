@@ -60,7 +60,7 @@ class UdpEchoServerTest {
     void burstOfDatagramsIsNotMergedOrSplit() {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             try (DatagramSocket s = client()) {
-                int[] sizes = {1, 1472, 3, 9000, 64};
+                int[] sizes = {1, 1472, 3, 9000, 64, 65_507};   // up to the largest IPv4 UDP payload
                 for (int i = 0; i < sizes.length; i++) {
                     byte[] m = Wire.pattern(sizes[i], 100 + i);
                     s.send(new DatagramPacket(m, m.length));
@@ -81,6 +81,7 @@ class UdpEchoServerTest {
         s.connect(new InetSocketAddress("127.0.0.1", server.port()));
         s.setSoTimeout(Wire.TIMEOUT_MS);
         s.setReceiveBufferSize(1 << 20);
+        s.setSendBufferSize(1 << 20);
         return s;
     }
 

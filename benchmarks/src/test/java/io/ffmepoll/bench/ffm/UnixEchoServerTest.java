@@ -58,6 +58,31 @@ class UnixEchoServerTest {
         }
     }
 
+    /** A socket file left by a killed server does not stop the next one from binding the path. */
+    @Test
+    void staleSocketFileFromAKilledServerIsReplaced() throws Exception {
+        Path dir = Files.createTempDirectory("ffm-unix");
+        Path sock = dir.resolve("echo.sock");
+        try {
+            try (ServerProcess first = ServerProcess.start("unix-echo", 1, "--path", sock.toString())) {
+                first.close();   // SIGKILL: no shutdown hook, the file stays
+            }
+            assertTrue(Files.exists(sock), "a killed server cannot remove its socket file");
+            try (ServerProcess second = ServerProcess.start("unix-echo", 1, "--path", sock.toString())) {
+                assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                    try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+                        roundTrip(pool, sock, Wire.pattern(10_000, 3));
+                    }
+                });
+                second.stopGracefully(1);
+            }
+            assertFalse(Files.exists(sock), "socket file left behind after a graceful shutdown");
+        } finally {
+            Files.deleteIfExists(sock);
+            Files.deleteIfExists(dir);
+        }
+    }
+
     /** Writes {@code data} from a second thread while reading the echo here, so neither side stalls. */
     private static void roundTrip(ExecutorService pool, Path sock, byte[] data) throws Exception {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
