@@ -95,10 +95,6 @@ final class ServerProcess implements AutoCloseable {
         return Path.of(where);
     }
 
-    boolean isAlive() {
-        return process.isAlive();
-    }
-
     /**
      * Sends SIGTERM and requires a graceful exit: within {@value #STOP_TIMEOUT_S} s, status 0 or
      * 143 (128 + SIGTERM, what the JVM reports once its shutdown hooks ran), one counter line per
@@ -125,10 +121,7 @@ final class ServerProcess implements AutoCloseable {
         return err;
     }
 
-    String stderr() throws IOException {
-        return Files.readString(stderr);
-    }
-
+    /** Kills the server (SIGKILL, no shutdown hook) if it still runs, and drops its stderr file. */
     @Override
     public void close() throws IOException {
         if (process.isAlive()) {

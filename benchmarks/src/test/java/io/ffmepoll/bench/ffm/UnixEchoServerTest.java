@@ -64,9 +64,8 @@ class UnixEchoServerTest {
         Path dir = Files.createTempDirectory("ffm-unix");
         Path sock = dir.resolve("echo.sock");
         try {
-            try (ServerProcess first = ServerProcess.start("unix-echo", 1, "--path", sock.toString())) {
-                first.close();   // SIGKILL: no shutdown hook, the file stays
-            }
+            ServerProcess first = ServerProcess.start("unix-echo", 1, "--path", sock.toString());
+            first.close();   // SIGKILL: no shutdown hook, the file stays
             assertTrue(Files.exists(sock), "a killed server cannot remove its socket file");
             try (ServerProcess second = ServerProcess.start("unix-echo", 1, "--path", sock.toString())) {
                 assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
