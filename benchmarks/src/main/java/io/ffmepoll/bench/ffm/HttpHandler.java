@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
  * HTTP/1.1 "hello": each request (a header block ending in CRLFCRLF, no body) gets the fixed
  * 200 response, in order, with keep-alive and pipelining. A header block over 8 KiB gets 431
  * and a close; a malformed request line, a body (Content-Length &gt; 0) or Transfer-Encoding
- * gets 400 and a close. At most 8 KiB of a partial request is kept per connection.
+ * gets 400 and a close. At most 8 KiB of a partial request is kept per connection, and reading
+ * pauses while answers queue past the high watermark, so a client that pipelines faster than
+ * it reads cannot grow the output queue to the reactor's limit (which would fail the handler).
  */
 final class HttpHandler implements Handler {
 
@@ -95,12 +97,21 @@ final class HttpHandler implements Handler {
         }
     }
 
+    @Override
+    public void onWritabilityChanged(Connection c, boolean writable) {
+        if (writable) c.resumeReading();
+    }
+
     private static void respond(Connection c, int count) {
+        boolean writable = true;
         while (count > 0) {
             int k = Math.min(count, BURST);
-            c.write(OKS.asSlice(0, (long) k * OK.length));
+            writable = c.write(OKS.asSlice(0, (long) k * OK.length));
             count -= k;
         }
+        // One read's answers are always written (at most 64 KiB of requests); no further read
+        // until the peer has taken them.
+        if (!writable) c.pauseReading();
     }
 
     private void fail(Connection c, byte[] response) {
