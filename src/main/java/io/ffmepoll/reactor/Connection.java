@@ -51,6 +51,7 @@ public final class Connection extends Registration {
     private boolean reading = true;    // the handler wants input
     private boolean inputPending = true;  // input may be waiting: no EAGAIN seen since the last edge
     private boolean inputClosed;
+    private boolean hangupSeen;        // RDHUP/HUP/ERR reported: read to EAGAIN or EOF, no shortcut
     private boolean shutdownOutputRequested;
     private boolean outputShutdown;
     private boolean closeRequested;
@@ -268,6 +269,7 @@ public final class Connection extends Registration {
             // is reported in one event, and the bytes must be read before the close is handled.
             if ((bits & (OUT | ERR)) != 0 && !queue.isEmpty()) flush();
             if (closed) return;
+            if ((bits & (RDHUP | HUP | ERR)) != 0) hangupSeen = true;
             if ((bits & (IN | RDHUP | HUP | ERR)) != 0) {
                 inputPending = true;
                 readInput();
@@ -330,9 +332,21 @@ public final class Connection extends Registration {
                 budget -= n;
                 progressed = true;
                 loop.count(EventLoop.READ, n);
+                // A read that did not fill the buffer emptied the receive queue; bytes arriving
+                // later raise a new edge (every arrival wakes epoll, ET or not), so the read
+                // that would only say EAGAIN is skipped. Not once a hang-up was reported: the
+                // FIN or error behind the data must still be read.
+                boolean drained = n < dst.byteSize() && !hangupSeen;
                 if (!lingering) {
                     handler.onRead(this, n == bufferSize ? buffer : buffer.asSlice(0, n));
-                    if (closed || (!reading && !lingering)) return;
+                    if (closed || (!reading && !lingering)) {
+                        if (drained) inputPending = false;
+                        return;
+                    }
+                }
+                if (drained) {
+                    inputPending = false;
+                    return;
                 }
             }
         } finally {
@@ -450,7 +464,7 @@ public final class Connection extends Registration {
             socket.shutdownOutput();
         } catch (IOException | RuntimeException e) {
             // ENOTCONN: the peer is gone; the close that follows reports it
-            LOG_DEBUG("shutdownOutput failed", e);
+            logDebug("shutdownOutput failed", e);
         }
     }
 
@@ -546,13 +560,8 @@ public final class Connection extends Registration {
         }
     }
 
-    private static void LOG_DEBUG(String what, Throwable e) {
+    private static void logDebug(String what, Throwable e) {
         Log.log(System.Logger.Level.DEBUG, what, e);
-    }
-
-    String debugState() {
-        return "queued=" + queued + " chunks=" + queue.size() + " writable=" + writable + " waitingForOut=" + waitingForOut
-                + " reading=" + reading + " inputPending=" + inputPending + " inputClosed=" + inputClosed + " closed=" + closed;
     }
 
     @Override

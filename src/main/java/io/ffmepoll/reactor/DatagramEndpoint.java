@@ -103,6 +103,9 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
                 continue;
             }
             if (n == Descriptor.WOULD_BLOCK || n == 0) break;   // send buffer full: drop the rest
+            long bytes = 0;
+            for (int i = off; i < off + n; i++) bytes += out.length(i);
+            loop.count(EventLoop.WRITTEN, bytes);
             off += n;
         }
         dropped += pending - off;

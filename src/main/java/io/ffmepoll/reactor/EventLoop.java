@@ -85,6 +85,7 @@ public final class EventLoop implements Executor {
 
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final AtomicLong wakeupsSent = new AtomicLong();
+    private volatile int eventCapacity = INITIAL_EVENTS;
 
     // ---- loop-thread state
     final TokenTable tokens = new TokenTable();
@@ -318,7 +319,7 @@ public final class EventLoop implements Executor {
         return new LoopCounters(index, c.get(WAITS), c.get(EVENTS), c.get(CTLS), wakeupsSent.get(),
                 c.get(WAKES_RECEIVED), c.get(TASKS), c.get(TIMERS), c.get(ACCEPTED), c.get(OPEN), c.get(READ),
                 c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), c.get(WAIT_NANOS),
-                c.get(WORK_NANOS));
+                c.get(WORK_NANOS), eventCapacity);
     }
 
     /** Adds to a counter; loop thread only (single writer, so a release store suffices). */
@@ -456,7 +457,7 @@ public final class EventLoop implements Executor {
                     if (r != null) dispatch(r, bits);   // null: closed earlier, drop
                 }
             }
-            events.growIfFull(n);
+            if (events.growIfFull(n)) eventCapacity = events.capacity();
             serveStillReady();
             runTimers();
             runTasks();

@@ -26,11 +26,12 @@ package io.ffmepoll.reactor;
  * @param handlerFailures connections closed because a handler threw
  * @param waitNanos time spent inside {@code epoll_wait}
  * @param workNanos time spent outside it
+ * @param eventCapacity the event array's size now (it doubles when a wait fills it)
  */
 public record LoopCounters(int loop, long waits, long events, long epollCtls, long wakeupsSent,
                            long wakeupsReceived, long tasks, long timersFired, long accepted, long connections,
                            long bytesRead, long bytesWritten, long budgetYields, long acceptErrors,
-                           long handlerFailures, long waitNanos, long workNanos) {
+                           long handlerFailures, long waitNanos, long workNanos, int eventCapacity) {
 
     /** Mean events per wait, 0 before the first wait. */
     public double eventsPerWait() {
@@ -48,9 +49,9 @@ public record LoopCounters(int loop, long waits, long events, long epollCtls, lo
         return String.format(
                 "loop %d: waits=%d events=%d (%.2f/wait) epoll_ctl=%d wakeups=%d/%d tasks=%d timers=%d"
                         + " accepted=%d open=%d read=%d written=%d budgetYields=%d acceptErrors=%d"
-                        + " handlerFailures=%d wait=%.1fms work=%.1fms (busy %.1f%%)",
+                        + " handlerFailures=%d wait=%.1fms work=%.1fms (busy %.1f%%) eventArray=%d",
                 loop, waits, events, eventsPerWait(), epollCtls, wakeupsSent, wakeupsReceived, tasks, timersFired,
                 accepted, connections, bytesRead, bytesWritten, budgetYields, acceptErrors, handlerFailures,
-                waitNanos / 1e6, workNanos / 1e6, busyFraction() * 100);
+                waitNanos / 1e6, workNanos / 1e6, busyFraction() * 100, eventCapacity);
     }
 }

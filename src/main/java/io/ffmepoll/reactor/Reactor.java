@@ -2,6 +2,7 @@ package io.ffmepoll.reactor;
 
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.socket.Option;
+import io.ffmepoll.socket.StreamSocket;
 import io.ffmepoll.socket.TcpListener;
 import io.ffmepoll.socket.TcpStream;
 import io.ffmepoll.socket.UdpSocket;
@@ -198,6 +199,14 @@ public final class Reactor implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         return next().register(s, handler);
+    }
+
+    /**
+     * Serves an open non-blocking socket on a loop chosen round-robin; as
+     * {@link EventLoop#register(StreamSocket, Handler)}.
+     */
+    public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
+        return next().register(socket, handler);
     }
 
     static <T> T await(CompletableFuture<T> f) throws IOException {

@@ -86,6 +86,7 @@ public abstract class DatagramSocket extends SocketDescriptor {
      *         {@link #WOULD_BLOCK}
      */
     public int receive(MemorySegment dst) throws NativeIOException {
+        writable(dst);
         slots();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
         boolean staged = !dst.isNative();

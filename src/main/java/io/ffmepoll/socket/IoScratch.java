@@ -34,8 +34,12 @@ final class IoScratch {
     final MemorySegment iovecs;
     final MemorySegment msghdr;
     final MemorySegment control;
-    /** A socket address slot for calls that already use the NativeScratch one. */
-    final MemorySegment address;
+    /** For each iovec of a gather: the index of its part and the offset into that part. */
+    final int[] part = new int[IOV_MAX];
+    final long[] partOffset = new long[IOV_MAX];
+    /** What the last gather offered: its byte count, and whether that was every part. */
+    long gathered;
+    boolean complete;
 
     private IoScratch() {
         // Freed with the thread (automatic arena): a thread-local has no close hook.
@@ -44,7 +48,6 @@ final class IoScratch {
         iovecs = arena.allocate(IOVEC_SIZE * IOV_MAX, 8);
         msghdr = arena.allocate(io.ffmepoll.internal.gen.msghdr.layout());
         control = arena.allocate(Control.space(MAX_FDS * 4L), 8);
-        address = arena.allocate(AddressCodec.STORAGE_SIZE, 8);
     }
 
     static IoScratch current() {

@@ -35,6 +35,7 @@ public final class ReceivedDescriptor extends Descriptor {
      */
     public int read(MemorySegment dst) throws NativeIOException {
         if (!dst.isNative()) throw new IllegalArgumentException("a native segment is required");
+        SocketDescriptor.writable(dst);
         int fd = acquire();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
         try {

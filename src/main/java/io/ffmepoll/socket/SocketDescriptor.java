@@ -217,6 +217,14 @@ public abstract class SocketDescriptor extends Descriptor {
         }
     }
 
+    /**
+     * Refuses a read-only destination: the kernel would write into it anyway, since a downcall
+     * passes only the address.
+     */
+    static void writable(MemorySegment dst) {
+        if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
+    }
+
     private static int result(String call, long r, long want, boolean stream) throws NativeIOException {
         if (r > 0) return (int) r;
         if (r == 0) return stream && want > 0 ? EOF : 0;
@@ -229,6 +237,7 @@ public abstract class SocketDescriptor extends Descriptor {
      * datagram socket returns 0 for an empty datagram.
      */
     final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
+        writable(dst);
         if (deferredErrno != 0) throwDeferred("recv");
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
         if (dst.isNative()) {
@@ -338,45 +347,68 @@ public abstract class SocketDescriptor extends Descriptor {
 
     /**
      * Fills the thread's iovec array from {@code parts[offset, offset+length)} (MemorySegment or
-     * ByteBuffer elements); heap parts are copied into staging when {@code copyIn}.
+     * ByteBuffer elements), leaving out the first {@code skip} bytes of their concatenation.
+     * Heap parts go through staging (copied in when {@code copyIn}). Records in {@code io} the
+     * bytes gathered, whether that was everything, and each iovec's part and offset.
      * @return the iovec count; stops at IOV_MAX or when staging is full
      */
-    private static int gather(IoScratch io, Object[] parts, int offset, int length, boolean copyIn) {
-        Objects.checkFromIndexSize(offset, length, parts.length);
+    private static int gather(IoScratch io, Object[] parts, int offset, int length, long skip, boolean copyIn) {
         long stagingBase = io.staging.address();
         long staged = 0;
+        long bytes = 0;
         int n = 0;
-        for (int i = offset, end = offset + length; i < end && n < IoScratch.IOV_MAX; i++) {
+        boolean complete = true;
+        for (int i = offset, end = offset + length; i < end; i++) {
             MemorySegment m = segment(parts[i]);
             long size = m.byteSize();
-            if (size == 0) continue;
+            if (skip >= size) {   // empty, or already moved by an earlier round
+                skip -= size;
+                continue;
+            }
+            long from = skip;
+            long len = size - from;
+            skip = 0;
+            if (!copyIn) writable(m);
+            if (n == IoScratch.IOV_MAX) {
+                complete = false;
+                break;
+            }
+            io.part[n] = i;
+            io.partOffset[n] = from;
             if (m.isNative()) {
-                io.iovec(n++, m.address(), size);
+                io.iovec(n++, m.address() + from, len);
+                bytes += len;
                 continue;
             }
             long room = STAGING - staged;
-            if (room == 0) break;
-            long c = Math.min(size, room);
-            if (copyIn) MemorySegment.copy(m, 0, io.staging, staged, c);
+            if (room == 0) {
+                complete = false;
+                break;
+            }
+            long c = Math.min(len, room);
+            if (copyIn) MemorySegment.copy(m, from, io.staging, staged, c);
             io.iovec(n++, stagingBase + staged, c);
             staged += c;
-            if (c < size) break;
+            bytes += c;
+            if (c < len) {
+                complete = false;
+                break;
+            }
         }
+        io.gathered = bytes;
+        io.complete = complete;
         return n;
     }
 
     /** After a scatter read of {@code got} bytes, copies the heap parts out of staging. */
-    private static void scatterBack(IoScratch io, Object[] parts, int offset, int iovCount, long got) {
+    private static void scatterBack(IoScratch io, Object[] parts, int iovCount, long got) {
         long stagingBase = io.staging.address();
         long left = got;
-        int i = offset;
         for (int j = 0; j < iovCount && left > 0; j++) {
-            MemorySegment m = segment(parts[i++]);
-            while (m.byteSize() == 0) m = segment(parts[i++]);
-            long len = io.iovLength(j);
-            long take = Math.min(len, left);
+            long take = Math.min(io.iovLength(j), left);
+            MemorySegment m = segment(parts[io.part[j]]);
             if (!m.isNative()) {
-                MemorySegment.copy(io.staging, io.iovBase(j) - stagingBase, m, 0, take);
+                MemorySegment.copy(io.staging, io.iovBase(j) - stagingBase, m, io.partOffset[j], take);
             }
             left -= take;
         }
@@ -392,38 +424,65 @@ public abstract class SocketDescriptor extends Descriptor {
         }
     }
 
-    /** Gathering write: sendmsg with MSG_NOSIGNAL over the thread's iovec array. */
+    /**
+     * Gathering write: sendmsg with MSG_NOSIGNAL over the thread's iovec array. When not all
+     * parts fit one call (over 1024 parts, or heap parts beyond the staging size) and the
+     * kernel took everything offered, it goes round again, so a short count still means the
+     * socket is full (what an edge-triggered writer relies on).
+     */
     final long writeVector(Object[] parts, int offset, int length) throws NativeIOException {
+        Objects.checkFromIndexSize(offset, length, parts.length);
         if (deferredErrno != 0) throwDeferred("sendmsg");
         IoScratch io = IoScratch.current();
-        int n = gather(io, parts, offset, length, true);
-        if (n == 0) return 0;
-        MemorySegment msg = io.msghdr(n);
+        long total = 0;
         int fd = acquire();
-        long r;
         try {
-            r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
+            for (;;) {
+                int n = gather(io, parts, offset, length, total, true);
+                if (n == 0) break;
+                long r = Sys.sendmsg(fd, io.msghdr(n), MSG_NOSIGNAL);
+                if (r < 0) {
+                    if (total == 0) return result("sendmsg", r, 1, false);
+                    if (r != -EAGAIN) deferredErrno = (int) -r;
+                    break;
+                }
+                total += r;
+                if (r < io.gathered || io.complete) break;
+            }
         } finally {
             release();
         }
-        return result("sendmsg", r, 1, false);
+        return total;
     }
 
-    /** Scattering read: readv over the thread's iovec array; 0 bytes is EOF for a stream. */
+    /**
+     * Scattering read: readv over the thread's iovec array, 0 bytes being EOF for a stream;
+     * goes round again like {@link #writeVector} when the parts did not fit one call.
+     */
     final long readVector(Object[] parts, int offset, int length, boolean stream) throws NativeIOException {
+        Objects.checkFromIndexSize(offset, length, parts.length);
         if (deferredErrno != 0) throwDeferred("readv");
         IoScratch io = IoScratch.current();
-        int n = gather(io, parts, offset, length, false);
-        if (n == 0) return 0;
+        long total = 0;
         int fd = acquire();
-        long r;
         try {
-            r = Sys.readv(fd, io.iovecs, n);
+            for (;;) {
+                int n = gather(io, parts, offset, length, total, false);
+                if (n == 0) break;
+                long r = Sys.readv(fd, io.iovecs, n);
+                if (r <= 0) {
+                    if (total == 0) return result("readv", r, 1, stream);
+                    if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
+                    break;   // EOF and EAGAIN show again on the next call
+                }
+                scatterBack(io, parts, n, r);
+                total += r;
+                if (r < io.gathered || io.complete || !stream) break;
+            }
         } finally {
             release();
         }
-        if (r > 0) scatterBack(io, parts, offset, n, r);
-        return result("readv", r, 1, stream);
+        return total;
     }
 
     /** SO_PEERCRED of a Unix domain socket. */
@@ -492,7 +551,9 @@ public abstract class SocketDescriptor extends Descriptor {
                 for (int i = 0; i < fds.length; i++) {
                     Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
                     // Our own sockets are held for the call, so a racing close cannot hand the
-                    // kernel a recycled number; other descriptors are read with fd() (see report).
+                    // kernel a recycled number. Other descriptors (pipes, eventfds) can only be
+                    // read with fd(), as acquire() is not reachable from this package: closing
+                    // one while it is being sent is the caller's race.
                     int n;
                     if (d instanceof SocketDescriptor sd) {
                         n = sd.acquire();
@@ -520,6 +581,7 @@ public abstract class SocketDescriptor extends Descriptor {
     final int receiveRights(MemorySegment dst, List<? super ReceivedDescriptor> out, boolean stream)
             throws NativeIOException {
         Objects.requireNonNull(out, "out");
+        writable(dst);
         if (deferredErrno != 0) throwDeferred("recvmsg");
         IoScratch io = IoScratch.current();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);

@@ -215,7 +215,8 @@ public abstract class StreamSocket extends SocketDescriptor {
     /**
      * Gathering write of {@code srcs[offset, offset+length)} in one system call
      * ({@code sendmsg} with {@code MSG_NOSIGNAL}, the writev of sockets). At most
-     * {@value IoScratch#IOV_MAX} segments go per call; the iovec array is reused, not allocated.
+     * 1024 segments ({@code UIO_MAXIOV}) go per call; the iovec array is the thread's, reused, not
+     * allocated.
      * @return total bytes queued (possibly fewer than offered) or {@link #WOULD_BLOCK}
      */
     public long write(MemorySegment[] srcs, int offset, int length) throws NativeIOException {

@@ -78,7 +78,8 @@ public final class UnixStream extends StreamSocket {
      * @return bytes queued (possibly fewer than {@code data.byteSize()}; the descriptors went with
      *         them) or {@link #WOULD_BLOCK} (nothing was sent, descriptors included)
      * @throws IllegalArgumentException if {@code data} is empty or more than 253 descriptors
-     * @throws IllegalStateException if this socket or one of {@code fds} is closed
+     * @throws IllegalStateException if this socket or one of {@code fds} is closed; do not close a
+     *         descriptor that is not a socket of this package while it is being sent
      */
     public int sendDescriptors(MemorySegment data, Descriptor... fds) throws NativeIOException {
         return sendRights(data, fds, true);

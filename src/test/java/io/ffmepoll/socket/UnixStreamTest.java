@@ -107,7 +107,9 @@ class UnixStreamTest {
             assertTrue(listedInProcNetUnix("@" + name.name()), "bound in the abstract namespace");
             UnixStream[] p = connect(listener, name);
             try (UnixStream client = p[0]; UnixStream server = p[1]) {
-                Pump.exchange(client, Pump.Style.SEGMENT, server, Pump.Style.HEAP_ARRAY, 64 * 1024);
+                client.setOption(Option.SO_SNDBUF, 4096);
+                server.setOption(Option.SO_SNDBUF, 4096);
+                Pump.exchange(client, Pump.Style.SEGMENT, server, Pump.Style.HEAP_ARRAY, 8L << 20);
             }
         }
         assertFalse(listedInProcNetUnix("@" + name.name()), "the name vanishes with the socket");
@@ -135,6 +137,58 @@ class UnixStreamTest {
         try (UnixStream a = p[0]; UnixStream b = p[1]) {
             a.setOption(Option.SO_SNDBUF, 4096);
             Pump.exchange(a, Pump.Style.HEAP_BUFFER, b, Pump.Style.SEGMENT, 8L << 20);
+        }
+    }
+
+    @Test
+    void aHeapReadLargerThanTheStagingBufferStillTakesEverythingQueued() throws Exception {
+        UnixStream[] p = UnixStream.pair();
+        try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
+            a.setOption(Option.SO_SNDBUF, 1 << 20);
+            MemorySegment out = Pump.pattern(arena, 300_000);
+            int queued = a.write(out);
+            assertTrue(queued > IoScratch.STAGING_SIZE, "only " + queued + " queued");
+            byte[] in = new byte[1 << 20];
+            // Under EPOLLET a short read is taken to mean "drained": it must not stop at 64 KiB.
+            assertEquals(queued, b.read(in, 0, in.length));
+            assertEquals(-1, MemorySegment.ofArray(in).asSlice(0, queued).mismatch(out.asSlice(0, queued)));
+            assertEquals(Descriptor.WOULD_BLOCK, b.read(in, 0, in.length));
+        }
+    }
+
+    @Test
+    void vectorsBeyondOneCallStillMoveEverythingTheSocketTakes() throws Exception {
+        UnixStream[] p = UnixStream.pair();
+        try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
+            a.setOption(Option.SO_SNDBUF, 1 << 20);
+            b.setOption(Option.SO_RCVBUF, 1 << 20);
+            // 2000 parts (over UIO_MAXIOV), every other one on the heap.
+            MemorySegment pattern = Pump.pattern(arena, 2000 * 64);
+            MemorySegment[] out = new MemorySegment[2000];
+            for (int i = 0; i < out.length; i++) {
+                MemorySegment slice = pattern.asSlice(i * 64L, 64);
+                out[i] = i % 2 == 0 ? slice : MemorySegment.ofArray(slice.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+            assertEquals(2000 * 64, a.write(out, 0, out.length));
+            // Heap parts totalling more than the staging buffer, and more parts than UIO_MAXIOV.
+            MemorySegment[] in = new MemorySegment[1500];
+            for (int i = 0; i < in.length; i++) in[i] = MemorySegment.ofArray(new byte[100]);
+            assertEquals(2000 * 64, b.read(in, 0, in.length));
+            for (int i = 0; i < 1280; i++) {
+                assertEquals(-1, in[i].mismatch(pattern.asSlice(i * 100L, 100)), "part " + i);
+            }
+            assertEquals(Descriptor.WOULD_BLOCK, b.read(in, 0, in.length));
+        }
+    }
+
+    @Test
+    void readingIntoReadOnlyMemoryIsRefused() throws Exception {
+        UnixStream[] p = UnixStream.pair();
+        try (UnixStream a = p[0]; UnixStream b = p[1]; Arena arena = Arena.ofConfined()) {
+            a.write(arena.allocate(4));
+            assertThrows(IllegalArgumentException.class, () -> b.read(arena.allocate(4).asReadOnly()));
+            assertThrows(IllegalArgumentException.class, () -> b.read(java.nio.ByteBuffer.allocateDirect(4).asReadOnlyBuffer()));
+            assertEquals(4, b.read(arena.allocate(4)), "nothing was consumed");
         }
     }
 

@@ -26,6 +26,7 @@ public final class FfmServer {
 
     private FfmServer() {}
 
+    /** Parses the arguments, starts the server and returns; the loop threads keep running. */
     public static void main(String[] args) throws Exception {
         String proto = null;
         int port = 0;
