@@ -197,6 +197,25 @@ public abstract class SocketDescriptor extends Descriptor {
         return s.getInt(NativeScratch.OPTION);
     }
 
+    /** One step in making a socket; see {@link #setUp}. */
+    interface Setup<S> {
+        void apply(S socket) throws NativeIOException;
+    }
+
+    /**
+     * Runs {@code setup} on a socket just opened and returns the socket; if a step fails, closes
+     * it before rethrowing, so a failed factory method leaves no descriptor behind.
+     */
+    static <S extends SocketDescriptor> S setUp(S socket, Setup<? super S> setup) throws NativeIOException {
+        try {
+            setup.apply(socket);
+            return socket;
+        } catch (NativeIOException | RuntimeException | Error e) {
+            socket.close();
+            throw e;
+        }
+    }
+
     final void shutdown(int how, String call) throws NativeIOException {
         int fd = acquire();
         int r;

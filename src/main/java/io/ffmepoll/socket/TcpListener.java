@@ -36,16 +36,11 @@ public final class TcpListener extends StreamListener {
     public static TcpListener bind(InetSocketAddress local, int backlog, Option.Value<?>... options)
             throws NativeIOException {
         int family = AddressCodec.family(local);
-        TcpListener l = new TcpListener(open(family, SOCK_STREAM), family);
-        try {
+        return setUp(new TcpListener(open(family, SOCK_STREAM), family), l -> {
             l.setOption(Option.SO_REUSEADDR, true);
             l.apply(options);
             l.bindAndListen(local, backlog);
-            return l;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            l.close();
-            throw e;
-        }
+        });
     }
 
     /**

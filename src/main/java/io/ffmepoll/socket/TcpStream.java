@@ -37,15 +37,10 @@ public final class TcpStream extends StreamSocket {
      */
     public static TcpStream connect(InetSocketAddress remote, Option.Value<?>... options) throws NativeIOException {
         int family = AddressCodec.family(remote);
-        TcpStream s = new TcpStream(open(family, SOCK_STREAM), family, false);
-        try {
+        return setUp(new TcpStream(open(family, SOCK_STREAM), family, false), s -> {
             s.apply(options);
             s.startConnect(remote);
-            return s;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        });
     }
 
     /**

@@ -35,14 +35,7 @@ public final class UdpSocket extends DatagramSocket {
             case INET6 -> AddressCodec.AF_INET6;
             case UNIX -> throw new IllegalArgumentException("use UnixDatagram for Unix domain datagrams");
         };
-        UdpSocket s = new UdpSocket(open(f, SOCK_DGRAM), f);
-        try {
-            s.apply(options);
-            return s;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        return setUp(new UdpSocket(open(f, SOCK_DGRAM), f), s -> s.apply(options));
     }
 
     /**
@@ -52,15 +45,10 @@ public final class UdpSocket extends DatagramSocket {
      */
     public static UdpSocket bind(InetSocketAddress local, Option.Value<?>... options) throws NativeIOException {
         int f = AddressCodec.family(local);
-        UdpSocket s = new UdpSocket(open(f, SOCK_DGRAM), f);
-        try {
+        return setUp(new UdpSocket(open(f, SOCK_DGRAM), f), s -> {
             s.apply(options);
             s.bindTo(local);
-            return s;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        });
     }
 
     /** The bound address, with the real port. */

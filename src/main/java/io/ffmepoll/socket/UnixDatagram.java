@@ -35,14 +35,7 @@ public final class UnixDatagram extends DatagramSocket {
 
     /** Opens an unbound socket. */
     public static UnixDatagram open(Option.Value<?>... options) throws NativeIOException {
-        UnixDatagram s = new UnixDatagram(open(AddressCodec.AF_UNIX, SOCK_DGRAM));
-        try {
-            s.apply(options);
-            return s;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        return setUp(new UnixDatagram(open(AddressCodec.AF_UNIX, SOCK_DGRAM)), s -> s.apply(options));
     }
 
     /**
@@ -53,15 +46,10 @@ public final class UnixDatagram extends DatagramSocket {
         if (AddressCodec.family(local) != AddressCodec.AF_UNIX) {
             throw new IllegalArgumentException("not a Unix domain address: " + local);
         }
-        UnixDatagram s = open(options);
-        try {
+        return setUp(open(options), s -> {
             s.bindTo(local);
             s.bound = BoundPath.after(local);
-            return s;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        });
     }
 
     /** A connected pair ({@code socketpair(SOCK_DGRAM)}); element 0 talks to element 1. */

@@ -42,17 +42,12 @@ public final class UnixListener extends StreamListener {
         if (AddressCodec.family(local) != AddressCodec.AF_UNIX) {
             throw new IllegalArgumentException("not a Unix domain address: " + local);
         }
-        UnixListener l = new UnixListener(open(AddressCodec.AF_UNIX, SOCK_STREAM));
-        try {
+        return setUp(new UnixListener(open(AddressCodec.AF_UNIX, SOCK_STREAM)), l -> {
             l.apply(options);
             l.bindTo(local);
             l.bound = BoundPath.after(local);
             l.listenOnly(backlog);
-            return l;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            l.close();
-            throw e;
-        }
+        });
     }
 
     /**

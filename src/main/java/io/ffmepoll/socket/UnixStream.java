@@ -41,15 +41,10 @@ public final class UnixStream extends StreamSocket {
         if (AddressCodec.family(remote) != AddressCodec.AF_UNIX) {
             throw new IllegalArgumentException("not a Unix domain address: " + remote);
         }
-        UnixStream s = new UnixStream(open(AddressCodec.AF_UNIX, SOCK_STREAM), false);
-        try {
+        return setUp(new UnixStream(open(AddressCodec.AF_UNIX, SOCK_STREAM), false), s -> {
             s.apply(options);
             s.startConnect(remote);
-            return s;
-        } catch (NativeIOException | RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        });
     }
 
     /**
