@@ -116,6 +116,7 @@ public final class Epoll extends Descriptor {
             return waitResult(Sys.epollWait(epfd, array, events.capacity(), timeoutMillis));
         } finally {
             release();
+            events.afterWait();
         }
     }
 
@@ -152,6 +153,7 @@ public final class Epoll extends Descriptor {
             return waitResult(Sys.epollPwait2(epfd, array, events.capacity(), timeoutNanos));
         } finally {
             release();
+            events.afterWait();
         }
     }
 

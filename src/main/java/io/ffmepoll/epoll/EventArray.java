@@ -29,6 +29,7 @@ public final class EventArray implements AutoCloseable {
     public static final int MAX_CAPACITY = 1 << 16;
 
     private Arena arena;
+    private volatile boolean closeRequested;
     private MemorySegment segment;
     private int capacity;
 
@@ -70,6 +71,12 @@ public final class EventArray implements AutoCloseable {
      */
     public boolean growIfFull(int ready) {
         if (ready < capacity || capacity >= MAX_CAPACITY) return false;
+        grow();
+        return true;
+    }
+
+    private synchronized void grow() {
+        if (closeRequested) throw new IllegalStateException("EventArray is closed");
         int bigger = Math.min(MAX_CAPACITY, capacity * 2);
         Arena next = Arena.ofShared();
         MemorySegment s = next.allocate(EpollEventLayout.SIZE * bigger, 8);
@@ -78,19 +85,32 @@ public final class EventArray implements AutoCloseable {
         segment = s;
         capacity = bigger;
         old.close();
-        return true;
     }
 
-    /** Frees the native memory. Idempotent. */
+    /**
+     * Frees the native memory. Idempotent and safe from any thread. If a wait into the array is
+     * in progress, the memory is freed by the waiting thread when that wait returns; the array
+     * counts as closed from now on either way.
+     */
     @Override
-    public void close() {
-        Arena a = arena;
-        if (a != null && a.scope().isAlive()) a.close();
+    public synchronized void close() {
+        closeRequested = true;
+        if (!arena.scope().isAlive()) return;
+        try {
+            arena.close();
+        } catch (IllegalStateException inUse) {
+            // A downcall holds the arena's memory: afterWait() frees it when epoll_wait returns.
+        }
+    }
+
+    /** Called by {@link Epoll} when a wait into this array has returned. */
+    void afterWait() {
+        if (closeRequested) close();
     }
 
     /** The native array, for {@code epoll_wait}. */
     MemorySegment segment() {
-        if (!arena.scope().isAlive()) throw new IllegalStateException("EventArray is closed");
+        if (closeRequested || !arena.scope().isAlive()) throw new IllegalStateException("EventArray is closed");
         return segment;
     }
 
