@@ -1,8 +1,7 @@
 package io.ffmepoll.bench.ffm;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,22 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 /** {@code FfmServer --proto echo}: every byte back, in order, under bulk and concurrent load. */
 class EchoServerTest {
 
-    private static final int LOOPS = 2;
-    private static ServerProcess server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = ServerProcess.start("echo", LOOPS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            server.stopGracefully(LOOPS);
-        } finally {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedServer server = new SharedServer("echo", 2);
 
     /**
      * 1.5 MiB in one stream is far more than both socket buffers together, so the server must

@@ -1,9 +1,8 @@
 package io.ffmepoll.bench.ffm;
 
 import io.ffmepoll.bench.common.HttpHello;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,24 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  */
 class HttpServerTest {
 
-    private static final int LOOPS = 2;
     private static final byte[] OK = HttpHello.RESPONSE;
     private static final byte[] REQUEST = HttpHello.REQUEST;
-    private static ServerProcess server;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = ServerProcess.start("http", LOOPS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            server.stopGracefully(LOOPS);
-        } finally {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedServer server = new SharedServer("http", 2);
 
     @Test
     void singleRequestGetsTheFixedResponseAndKeepsTheConnection() {

@@ -1,8 +1,7 @@
 package io.ffmepoll.bench.ffm;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -18,22 +17,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** {@code FfmServer --proto udp-echo}: each datagram comes back whole, as one datagram. */
 class UdpEchoServerTest {
 
-    private static final int LOOPS = 1;
-    private static ServerProcess server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = ServerProcess.start("udp-echo", LOOPS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            server.stopGracefully(LOOPS);
-        } finally {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final SharedServer server = new SharedServer("udp-echo", 1);
 
     /**
      * 1,000 ping-pongs of varying sizes: one request in flight at a time, so loopback drops
