@@ -2,7 +2,6 @@ package io.ffmepoll.socket;
 
 import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.NativeIOException;
-import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.lang.foreign.Arena;
@@ -57,16 +56,7 @@ public abstract class DatagramSocket extends SocketDescriptor {
      * that peer are received.
      */
     public void connect(SocketAddress remote) throws NativeIOException {
-        NativeScratch s = NativeScratch.current();
-        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
-        int len = AddressCodec.encode(remote, family, addr);
-        int fd = acquire();
-        int r;
-        try {
-            r = Sys.connect(fd, addr, len);
-        } finally {
-            release();
-        }
+        int r = connectTo(remote);
         if (r < 0) throw Errors.exception("connect(" + remote + ")", r);
     }
 

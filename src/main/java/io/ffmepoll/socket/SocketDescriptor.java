@@ -81,17 +81,25 @@ public abstract class SocketDescriptor extends Descriptor {
 
     /** bind(2) to {@code local}; the call in an error names the address. */
     final void bindTo(SocketAddress local) throws NativeIOException {
+        int r = addressed(local, false);
+        if (r < 0) throw Errors.exception("bind(" + local + ")", r);
+    }
+
+    /** connect(2) to {@code remote}: 0 or -errno (EINPROGRESS and EAGAIN are the caller's to read). */
+    final int connectTo(SocketAddress remote) {
+        return addressed(remote, true);
+    }
+
+    /** bind(2) or connect(2) with {@code address} encoded in the thread's scratch. */
+    private int addressed(SocketAddress address, boolean connect) {
         NativeScratch s = NativeScratch.current();
-        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
-        int len = AddressCodec.encode(local, family, addr);
+        int len = AddressCodec.encode(address, family, s.address);
         int fd = acquire();
-        int r;
         try {
-            r = Sys.bind(fd, addr, len);
+            return connect ? Sys.connect(fd, s.address, len) : Sys.bind(fd, s.address, len);
         } finally {
             release();
         }
-        if (r < 0) throw Errors.exception("bind(" + local + ")", r);
     }
 
     /**
@@ -106,8 +114,8 @@ public abstract class SocketDescriptor extends Descriptor {
     /** getsockname or getpeername through the thread's scratch. */
     final SocketAddress name(boolean peer) throws NativeIOException {
         NativeScratch s = NativeScratch.current();
-        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
-        MemorySegment len = s.slice(NativeScratch.ADDRESS_LENGTH, 4);
+        MemorySegment addr = s.address;
+        MemorySegment len = s.addressLength;
         s.setInt(NativeScratch.ADDRESS_LENGTH, AddressCodec.STORAGE_SIZE);
         int fd = acquire();
         int r;
@@ -132,7 +140,7 @@ public abstract class SocketDescriptor extends Descriptor {
         Objects.requireNonNull(option, "option");
         Objects.requireNonNull(value, "value");
         NativeScratch s = NativeScratch.current();
-        MemorySegment v = s.slice(NativeScratch.OPTION, 64);
+        MemorySegment v = s.option;
         int len = 4;
         switch (option.kind) {
             case BOOLEAN -> s.setInt(NativeScratch.OPTION, (Boolean) value ? 1 : 0);
@@ -162,13 +170,13 @@ public abstract class SocketDescriptor extends Descriptor {
     public final <T> T getOption(Option<T> option) throws NativeIOException {
         Objects.requireNonNull(option, "option");
         NativeScratch s = NativeScratch.current();
-        MemorySegment v = s.slice(NativeScratch.OPTION, 64);
+        MemorySegment v = s.option;
         v.fill((byte) 0);
         s.setInt(NativeScratch.INTS, 64);
         int fd = acquire();
         int r;
         try {
-            r = Sys.getsockopt(fd, option.level, option.number, v, s.slice(NativeScratch.INTS, 4));
+            r = Sys.getsockopt(fd, option.level, option.number, v, s.ints);
         } finally {
             release();
         }
@@ -188,8 +196,7 @@ public abstract class SocketDescriptor extends Descriptor {
         int fd = acquire();
         int r;
         try {
-            r = Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, s.slice(NativeScratch.OPTION, 4),
-                    s.slice(NativeScratch.INTS, 4));
+            r = Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, s.option, s.ints);
         } finally {
             release();
         }
@@ -508,12 +515,12 @@ public abstract class SocketDescriptor extends Descriptor {
     /** SO_PEERCRED of a Unix domain socket. */
     final PeerCredentials peerCredentials0() throws NativeIOException {
         NativeScratch s = NativeScratch.current();
-        MemorySegment v = s.slice(NativeScratch.OPTION, ucred.sizeof());
+        MemorySegment v = s.option;
         s.setInt(NativeScratch.INTS, (int) ucred.sizeof());
         int fd = acquire();
         int r;
         try {
-            r = Sys.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, v, s.slice(NativeScratch.INTS, 4));
+            r = Sys.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, v, s.ints);
         } finally {
             release();
         }

@@ -49,7 +49,7 @@ public abstract class StreamSocket extends SocketDescriptor {
 
     /** Starts connect(2); EINPROGRESS (TCP) and EAGAIN (Unix, full backlog) leave it pending. */
     final void startConnect(SocketAddress remote) throws NativeIOException {
-        int r = connectOnce(remote);
+        int r = connectTo(remote);
         if (r == 0) {
             connected = true;
         } else if (r == -Errors.EAGAIN && family == AddressCodec.AF_UNIX) {
@@ -58,18 +58,6 @@ public abstract class StreamSocket extends SocketDescriptor {
             retryTarget = remote;
         } else if (r != -Errors.EINPROGRESS) {
             throw Errors.exception("connect", r);
-        }
-    }
-
-    private int connectOnce(SocketAddress remote) {
-        NativeScratch s = NativeScratch.current();
-        MemorySegment addr = s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE);
-        int len = AddressCodec.encode(remote, family, addr);
-        int fd = acquire();
-        try {
-            return Sys.connect(fd, addr, len);
-        } finally {
-            release();
         }
     }
 
@@ -88,7 +76,7 @@ public abstract class StreamSocket extends SocketDescriptor {
         if (connected) return true;
         if (connectErrno != 0) throw Errors.exception("connect", -connectErrno);
         if (retryTarget != null) {
-            int r = connectOnce(retryTarget);
+            int r = connectTo(retryTarget);
             if (r == -Errors.EAGAIN) return false;
             retryTarget = null;
             if (r != 0 && r != -Errors.EISCONN) {
@@ -108,8 +96,8 @@ public abstract class StreamSocket extends SocketDescriptor {
         int fd = acquire();
         int r;
         try {
-            r = Sys.getpeername(fd, s.slice(NativeScratch.ADDRESS, AddressCodec.STORAGE_SIZE),
-                    s.slice(NativeScratch.ADDRESS_LENGTH, 4));
+            r = Sys.getpeername(fd, s.address,
+                    s.addressLength);
         } finally {
             release();
         }

@@ -90,9 +90,4 @@ public final class NativeScratch {
     public void setLong(long offset, long value) {
         buffer.set(ValueLayout.JAVA_LONG, offset, value);
     }
-
-    /** The slice of {@link #buffer} at {@code offset}. */
-    public MemorySegment slice(long offset, long size) {
-        return buffer.asSlice(offset, size);
-    }
 }
