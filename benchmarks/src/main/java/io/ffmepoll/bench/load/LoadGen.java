@@ -208,9 +208,7 @@ public final class LoadGen {
             conns[i].key = ch.register(selector, SelectionKey.OP_READ, conns[i]);
         }
         long start = System.nanoTime();
-        long measureAt = start + (long) (cfg.warmup * 1e9);
-        long endAt = measureAt + (long) (cfg.duration * 1e9);
-        long measuredStart = 0;
+        Window window = new Window(start);
         if (!open) {
             for (Conn c : conns) {
                 for (int d = 0; d < cfg.depth; d++) c.enqueue(start);
@@ -221,14 +219,7 @@ public final class LoadGen {
         long sequence = 0;
         while (true) {
             long now = System.nanoTime();
-            if (!measuring && now >= measureAt) {
-                histogram.reset();
-                completed = 0;
-                measuring = true;
-                measuredStart = now;
-                hooks.measureStart();
-            }
-            if (now >= endAt) break;
+            if (!window.open(now)) break;
             if (open) {
                 long due;
                 while ((due = start + (long) (sequence * interval)) <= now) {
@@ -256,10 +247,7 @@ public final class LoadGen {
                 break;
             }
         }
-        long measuredEnd = System.nanoTime();
-        hooks.measureEnd();
-        sending = false;
-        double secs = (measuredEnd - measuredStart) / 1e9;
+        double secs = window.close();
         long n = completed;
         return result(secs, n, n / secs, "msg/s");
     }
@@ -291,6 +279,38 @@ public final class LoadGen {
     }
 
     /** One measured connection of the closed or open loop. */
+    /** A run's warm-up, then its measured window. */
+    private final class Window {
+        private final long measureAt;
+        private final long endAt;
+        private long measuredStart;
+
+        Window(long start) {
+            measureAt = start + (long) (cfg.warmup * 1e9);
+            endAt = measureAt + (long) (cfg.duration * 1e9);
+        }
+
+        /** Starts measuring once the warm-up is over, dropping what it counted; false once the window has ended. */
+        boolean open(long now) {
+            if (!measuring && now >= measureAt) {
+                histogram.reset();
+                completed = 0;
+                measuring = true;
+                measuredStart = now;
+                hooks.measureStart();
+            }
+            return now < endAt;
+        }
+
+        /** Ends the measurement and returns the seconds it covered. */
+        double close() {
+            long measuredEnd = System.nanoTime();
+            hooks.measureEnd();
+            sending = false;
+            return (measuredEnd - measuredStart) / 1e9;
+        }
+    }
+
     private final class Conn {
         final SocketChannel ch;
         final int id;
@@ -474,9 +494,7 @@ public final class LoadGen {
 
     private Result churn() throws IOException {
         long start = System.nanoTime();
-        long measureAt = start + (long) (cfg.warmup * 1e9);
-        long endAt = measureAt + (long) (cfg.duration * 1e9);
-        long measuredStart = 0;
+        Window window = new Window(start);
         Slot[] slots = new Slot[cfg.conns];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i);
@@ -484,21 +502,11 @@ public final class LoadGen {
         }
         while (true) {
             long now = System.nanoTime();
-            if (!measuring && now >= measureAt) {
-                histogram.reset();
-                completed = 0;
-                measuring = true;
-                measuredStart = now;
-                hooks.measureStart();
-            }
-            if (now >= endAt) break;
+            if (!window.open(now)) break;
             selector.select(onKey, 50);
             if (errors > 1000) break;
         }
-        long measuredEnd = System.nanoTime();
-        hooks.measureEnd();
-        sending = false;
-        double secs = (measuredEnd - measuredStart) / 1e9;
+        double secs = window.close();
         return result(secs, completed, completed / secs, "conn/s");
     }
 

@@ -58,13 +58,11 @@ public final class NettyServer {
 
     private static final Echo ECHO = new Echo();
 
-    @ChannelHandler.Sharable
-    static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg, ctx.voidPromise());
-        }
-
+    /**
+     * Flushes once per read burst, and stops reading while the channel is unwritable so a peer
+     * that does not read cannot grow the outbound buffer without bound.
+     */
+    abstract static class FlowControlled extends ChannelInboundHandlerAdapter {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.flush();
@@ -75,6 +73,14 @@ public final class NettyServer {
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         }
+    }
+
+    @ChannelHandler.Sharable
+    static final class Echo extends FlowControlled {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg, ctx.voidPromise());
+        }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -83,7 +89,7 @@ public final class NettyServer {
     }
 
     /** Accumulates request bytes in one buffer per connection and answers whole requests. */
-    static final class Http extends ChannelInboundHandlerAdapter {
+    static final class Http extends FlowControlled {
         private ByteBuf pending;
         private boolean closing;
 
@@ -139,17 +145,6 @@ public final class NettyServer {
             } else {
                 pending.discardReadBytes();
             }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-            if (!ctx.channel().isWritable()) ctx.channel().config().setAutoRead(false);
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         }
 
         @Override
