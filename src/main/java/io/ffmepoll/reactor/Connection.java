@@ -57,6 +57,7 @@ public final class Connection extends Registration {
     private boolean shutdownOutputRequested;
     private boolean outputShutdown;
     private boolean closeRequested;
+    private boolean writeFailed;       // a write met EPIPE/ECONNRESET...: closing, onClose will say why
     private boolean lingering;         // output done and shut down; discarding input until EOF
     private boolean closed;
     private long lastActivity;
@@ -157,6 +158,10 @@ public final class Connection extends Registration {
     /**
      * Sends {@code data}: written at once as far as the socket takes it, the rest copied into
      * the queue. {@code data} may be reused as soon as this returns.
+     * <p>Once a write has failed (the peer reset the connection: EPIPE, ECONNRESET...), the
+     * connection closes after the current callback and {@link Handler#onClose} reports the
+     * error; until then further writes are discarded and return false, since the handler
+     * could not have known.
      * @return {@link #isWritable()} after the write: false asks the caller to stop producing
      * @throws IllegalStateException if output was closed or shut down, if the queue would pass
      *         the reactor's {@code maxQueuedBytes} (a handler that ignores writability is closed
@@ -164,6 +169,7 @@ public final class Connection extends Registration {
      */
     public boolean write(MemorySegment data) {
         checkThread();
+        if (writeFailed) return false;
         if (closed || closeRequested || shutdownOutputRequested) {
             throw new IllegalStateException("connection is closed for output");
         }
@@ -491,6 +497,7 @@ public final class Connection extends Registration {
     private void closeLater(Throwable cause) {
         // Called from inside write(): closing now would pull the connection from under the
         // handler's feet mid-callback; the task runs after the current callback.
+        writeFailed = true;
         closeRequested = true;
         reading = false;
         discardQueue();
