@@ -98,6 +98,7 @@ final class FaultScenarios {
     static Outcome run(long seed, int allowed, boolean verbose) {
         SplittableRandom r = new SplittableRandom(seed);
         Scenario scenario = Scenario.values()[r.nextInt(Scenario.values().length)];
+        if (System.getProperty("ffmepoll.scenario") != null) scenario = Scenario.valueOf(System.getProperty("ffmepoll.scenario"));
         int kinds = 0;
         for (int bit = 1; bit <= FaultPlan.ALL; bit <<= 1) if (r.nextInt(3) != 0) kinds |= bit;
         if (r.nextInt(4) == 0) kinds &= FaultPlan.TRANSPARENT;   // a quarter must deliver every byte
@@ -169,6 +170,7 @@ final class FaultScenarios {
                 .watermarks(1024, 4096)
                 .acceptBackoff(Duration.ofMillis(1))
                 .linger(Duration.ofMillis(50))
+                .tcpNoDelay(true)
                 .closeGrace(Duration.ofMillis(500));
     }
 
@@ -332,10 +334,10 @@ final class FaultScenarios {
     private void echo(boolean unix) throws Exception {
         Reactor r = reactor(builder(1 + random.nextInt(2)));
         if (r == null) return;
-        Path dir = unix ? Files.createTempDirectory("ffm-faults") : null;
+        Path path = unix ? socketDirectory().resolve("s" + UNIX_NAMES.incrementAndGet()) : null;
         try {
             ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
-            SocketAddress address = unix ? UnixDomainSocketAddress.of(dir.resolve("s")) : FaultScheduleTest.loopback();
+            SocketAddress address = unix ? UnixDomainSocketAddress.of(path) : FaultScheduleTest.loopback();
             Listener l;
             try {
                 l = r.listen(address, () -> {
@@ -351,18 +353,27 @@ final class FaultScenarios {
             try (l) {
                 int clients = 1 + random.nextInt(3);
                 for (int i = 0; i < clients; i++) {
-                    byte[] data = data(32 * 1024);
+                    byte[] data = data(16 * 1024);
                     SocketAddress target = unix ? address : new InetSocketAddress("127.0.0.1", l.port());
                     exchange(target, data, data, servers);
                 }
             }
             finish(r);
         } finally {
-            if (dir != null) {
-                Files.deleteIfExists(dir.resolve("s"));
-                Files.deleteIfExists(dir);
-            }
+            if (path != null) Files.deleteIfExists(path);
         }
+    }
+
+    private static final AtomicInteger UNIX_NAMES = new AtomicInteger();
+    private static Path socketDirectory;
+
+    /** One directory for every schedule's Unix socket, removed when the JVM exits. */
+    private static synchronized Path socketDirectory() throws IOException {
+        if (socketDirectory == null) {
+            socketDirectory = Files.createTempDirectory("ffm-faults");
+            socketDirectory.toFile().deleteOnExit();
+        }
+        return socketDirectory;
     }
 
     /** Echo with watermarks; records what it was told. */
@@ -409,9 +420,8 @@ final class FaultScenarios {
             writer.join(TIMEOUT_MS);
             reply = got.toByteArray();
         }
+        // The client saw EOF or a reset: a connection that was served had its handler made first.
         Seen server = null;
-        long deadline = System.nanoTime() + TIMEOUT_MS * 1_000_000L;
-        while (servers.size() == before && System.nanoTime() - deadline < 0) Thread.sleep(1);
         for (Seen s : servers) server = s;
         if (servers.size() == before || !server.opened) {
             // never accepted (the EMFILE policy refuses pending connections) or never registered
@@ -700,7 +710,7 @@ final class FaultScenarios {
 
     /** Graceful shutdown with connections open, one of them mid-transfer and not reading. */
     private void shutdown() throws Exception {
-        Reactor r = reactor(builder(1 + random.nextInt(2)));
+        Reactor r = reactor(builder(1 + random.nextInt(2)).closeGrace(Duration.ofMillis(100)));
         if (r == null) return;
         ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
         Listener l;

@@ -47,8 +47,13 @@ class FaultScheduleTest {
         FaultScenarios.warmUp();
         long start = System.nanoTime();
         long injected = 0;
+        long[] nanos = new long[FaultScenarios.Scenario.values().length];
+        long[] runs = new long[nanos.length];
         for (long seed = first; seed < first + count && failures.size() < 10; seed++) {
+            long t0 = System.nanoTime();
             FaultScenarios.Outcome o = run(seed, allowed, one != null);
+            nanos[o.scenario().ordinal()] += System.nanoTime() - t0;
+            runs[o.scenario().ordinal()]++;
             injected += o.injected();
             if (o.failure() != null) {
                 String line = "fault schedule failed: " + o.describe() + "\n  replay: mvn -B test -Dtest=FaultScheduleTest"
@@ -62,6 +67,12 @@ class FaultScheduleTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("fault schedules: %d from seed %d in %.1f s (%.0f/s), %d faults injected, %d failed%n",
                 count, first, seconds, count / seconds, injected, failures.size());
+        StringBuilder per = new StringBuilder("mean ms per schedule:");
+        for (FaultScenarios.Scenario sc : FaultScenarios.Scenario.values()) {
+            int i = sc.ordinal();
+            if (runs[i] > 0) per.append(String.format(" %s %.1f", sc, nanos[i] / 1e6 / runs[i]));
+        }
+        System.out.println(per);
         if (!failures.isEmpty()) fail(failures.size() + " schedule(s) failed:\n" + String.join("\n", failures));
     }
 
