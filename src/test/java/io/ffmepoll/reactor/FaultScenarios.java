@@ -399,19 +399,22 @@ final class FaultScenarios {
         byte[] reply;
         boolean reset = false;
         int before = servers.size();
+        // Half-close at once, or only after the whole reply (a client that waits for its answer:
+        // then no FIN arrives to wake a server that stopped reading too early).
+        boolean waitForReply = random.nextBoolean();
         try (SocketChannel ch = SocketChannel.open(target)) {
             OutputStream out = Channels.newOutputStream(ch);
             Thread writer = Thread.ofPlatform().name("fault-client-writer").start(() -> {
                 try {
                     out.write(request);
-                    ch.shutdownOutput();
+                    if (!waitForReply) ch.shutdownOutput();
                 } catch (IOException ignored) {
                     // the server closed: the reader sees it
                 }
             });
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             try {
-                readToEof(ch, got);
+                readToEof(ch, got, waitForReply ? expected.length : -1);
             } catch (TimeoutException e) {
                 throw new Broken("client read timed out after " + got.size() + " of " + expected.length + " bytes");
             } catch (IOException e) {
@@ -453,8 +456,12 @@ final class FaultScenarios {
         log("exchange: " + reply.length + "/" + expected.length + (cause != null ? " cause " + cause : ""));
     }
 
-    /** Reads to EOF; a watchdog closes the channel after the timeout (Unix channels have no SO_TIMEOUT). */
-    private static void readToEof(SocketChannel ch, ByteArrayOutputStream got) throws IOException, TimeoutException {
+    /**
+     * Reads to EOF, half-closing after {@code halfCloseAt} bytes if that is not negative; a
+     * watchdog closes the channel after the timeout (Unix channels have no SO_TIMEOUT).
+     */
+    private static void readToEof(SocketChannel ch, ByteArrayOutputStream got, int halfCloseAt)
+            throws IOException, TimeoutException {
         InputStream in = Channels.newInputStream(ch);
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
@@ -466,7 +473,11 @@ final class FaultScenarios {
         });
         try {
             byte[] buf = new byte[8192];
-            for (int n; (n = in.read(buf)) >= 0; ) got.write(buf, 0, n);
+            if (halfCloseAt == 0) ch.shutdownOutput();
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                got.write(buf, 0, n);
+                if (halfCloseAt > 0 && got.size() >= halfCloseAt) ch.shutdownOutput();
+            }
         } catch (java.nio.channels.AsynchronousCloseException e) {
             throw new TimeoutException("no EOF in " + TIMEOUT_MS + " ms");
         } finally {
