@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Runs only under {@code -Dffmepoll.faults=io.ffmepoll.internal.sys.FaultPlan}, which
  * {@code mvn verify} passes in its {@code fault-schedules} execution. Properties:
  * {@code ffmepoll.seed} (replay one seed, verbosely), {@code ffmepoll.schedules} (how many),
- * {@code ffmepoll.firstSeed}, {@code ffmepoll.faultKinds} (restrict the kinds, as
- * {@link FaultPlan#parseKinds} reads them).
+ * {@code ffmepoll.firstSeed}, {@code ffmepoll.minutes} (stop a long run after that long),
+ * {@code ffmepoll.faultKinds} (restrict the kinds, as {@link FaultPlan#parseKinds} reads them),
+ * {@code ffmepoll.scenario} (run only that one).
  */
 class FaultScheduleTest {
 
@@ -49,7 +50,10 @@ class FaultScheduleTest {
         long injected = 0;
         long[] nanos = new long[FaultScenarios.Scenario.values().length];
         long[] runs = new long[nanos.length];
-        for (long seed = first; seed < first + count && failures.size() < 10; seed++) {
+        // -Dffmepoll.minutes=M stops a long run after M minutes, reporting how many ran.
+        long stopAt = start + (long) (Double.parseDouble(System.getProperty("ffmepoll.minutes", "1e9")) * 60e9);
+        long ran = 0;
+        for (long seed = first; seed < first + count && failures.size() < 10 && System.nanoTime() - stopAt < 0; seed++, ran++) {
             long t0 = System.nanoTime();
             FaultScenarios.Outcome o = run(seed, allowed, one != null);
             nanos[o.scenario().ordinal()] += System.nanoTime() - t0;
@@ -66,7 +70,7 @@ class FaultScheduleTest {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("fault schedules: %d from seed %d in %.1f s (%.0f/s), %d faults injected, %d failed%n",
-                count, first, seconds, count / seconds, injected, failures.size());
+                ran, first, seconds, ran / seconds, injected, failures.size());
         StringBuilder per = new StringBuilder("mean ms per schedule:");
         for (FaultScenarios.Scenario sc : FaultScenarios.Scenario.values()) {
             int i = sc.ordinal();
