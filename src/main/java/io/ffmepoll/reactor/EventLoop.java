@@ -182,6 +182,11 @@ public final class EventLoop implements Executor {
         return Thread.currentThread() == thread;
     }
 
+    /** Whether the calling thread is the thread of any event loop, of any reactor. */
+    static boolean onLoopThread() {
+        return Thread.currentThread() instanceof LoopThread;
+    }
+
     /** Whether shutdown has been requested. */
     public boolean isShuttingDown() {
         return runState != RUNNING;

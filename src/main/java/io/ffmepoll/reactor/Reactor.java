@@ -90,9 +90,13 @@ public final class Reactor implements AutoCloseable {
      * @param address where to listen; port 0 picks a free port (see {@link Listener#port()})
      * @throws NativeIOException EADDRINUSE and other bind failures; nothing stays open
      * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
+     * @throws IllegalStateException on a loop thread (of any reactor): this call waits for every
+     *         loop to register its socket, and a loop must never block, least of all on itself.
+     *         From a handler, call it on another thread, e.g. {@code CompletableFuture.supplyAsync}
      */
     public Listener listen(InetSocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
         Objects.requireNonNull(handlers, "handlers");
+        refuseOnLoopThread("listen");
         List<TcpListener> sockets = new ArrayList<>();
         List<Acceptor> acceptors = new ArrayList<>();
         InetSocketAddress bound = address;
@@ -125,10 +129,12 @@ public final class Reactor implements AutoCloseable {
      * with every loop with {@code EPOLLEXCLUSIVE}: the kernel wakes one loop per connection,
      * and that loop keeps it. The socket file is removed when the listener closes.
      * @throws NativeIOException EADDRINUSE if the path exists, EACCES...
+     * @throws IllegalStateException on a loop thread, as {@link #listen(InetSocketAddress, Supplier)}
      */
     public Listener listen(SocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
         if (address instanceof InetSocketAddress inet) return listen(inet, handlers);
         Objects.requireNonNull(handlers, "handlers");
+        refuseOnLoopThread("listen");
         UnixListener shared = UnixListener.bind(address, config.backlog());
         List<Acceptor> acceptors = new ArrayList<>();
         AtomicInteger sharers = new AtomicInteger(loops.size());
@@ -153,9 +159,11 @@ public final class Reactor implements AutoCloseable {
      * spreads senders over them by address hash), each with a handler from {@code handlers}.
      * @return a handle whose {@link Listener#port()} is the bound port
      * @throws NativeIOException bind failures; nothing stays open
+     * @throws IllegalStateException on a loop thread, as {@link #listen(InetSocketAddress, Supplier)}
      */
     public Listener bindUdp(InetSocketAddress address, Supplier<? extends DatagramHandler> handlers) throws IOException {
         Objects.requireNonNull(handlers, "handlers");
+        refuseOnLoopThread("bindUdp");
         List<DatagramEndpoint> endpoints = new ArrayList<>();
         InetSocketAddress bound = address;
         try {
@@ -185,6 +193,9 @@ public final class Reactor implements AutoCloseable {
     /**
      * Connects to a TCP address from a loop chosen round-robin; the future completes when the
      * connection is established (after {@link Handler#onOpen}) or fails (ECONNREFUSED...).
+     * Callable from any thread, loop threads included: it never waits. On a loop thread,
+     * compose on the future ({@code thenAccept}) rather than {@code join} it, which would block
+     * the loop that has to complete it.
      * {@snippet :
      * Connection c = reactor.connect(new InetSocketAddress("127.0.0.1", 8080), new Client()).join();
      * }
@@ -207,6 +218,17 @@ public final class Reactor implements AutoCloseable {
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
         return next().register(socket, handler);
+    }
+
+    /**
+     * listen and bindUdp wait for a task on every loop. On a loop thread that wait deadlocks
+     * (its own task can never run) or blocks a loop on another that may be waiting for it.
+     */
+    private static void refuseOnLoopThread(String call) {
+        if (EventLoop.onLoopThread()) {
+            throw new IllegalStateException(call + " waits for every event loop and cannot run on a loop thread ("
+                    + Thread.currentThread().getName() + "); call it from another thread");
+        }
     }
 
     static <T> T await(CompletableFuture<T> f) throws IOException {

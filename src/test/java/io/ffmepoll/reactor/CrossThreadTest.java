@@ -4,6 +4,7 @@ import io.ffmepoll.socket.UnixStream;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,6 +135,48 @@ class CrossThreadTest {
             LoopCounters c = loop.counters();
             assertTrue(c.wakeupsSent() <= c.waits() + 1, "more eventfd writes than sleeps: " + c);
             assertTrue(c.wakeupsSent() < 40_000, "one eventfd write per task: " + c);
+        }
+    }
+
+    /**
+     * listen and bindUdp wait until every loop has registered its part: on a loop thread that
+     * wait is on the loop itself (or on a loop that may be waiting for this one). They must fail
+     * at once with a clear exception; connect, which only returns a future, must work there.
+     */
+    @Test
+    void listenAndBindUdpOnALoopThreadFailClearlyInsteadOfDeadlockingTheLoop() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            try (Reactor r = Net.small().build();
+                 Listener server = r.listen(new InetSocketAddress("127.0.0.1", 0), Echo::new)) {
+                InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+                for (EventLoop loop : r.loops()) {
+                    Throwable listen = loop.submit(() -> failureOf(() -> r.listen(any, Echo::new).close()))
+                            .get(5, TimeUnit.SECONDS);   // TimeoutException: the loop deadlocked
+                    assertInstanceOf(IllegalStateException.class, listen, "listen on loop " + loop.index());
+                    assertTrue(listen.getMessage().contains("loop thread"), listen.getMessage());
+                    Throwable udp = loop.submit(() -> failureOf(() -> r.bindUdp(any, () -> (ep, d, from) -> {}).close()))
+                            .get(5, TimeUnit.SECONDS);
+                    assertInstanceOf(IllegalStateException.class, udp, "bindUdp on loop " + loop.index());
+                    CompletableFuture<Connection> connected = loop.submit(
+                            () -> r.connect(new InetSocketAddress("127.0.0.1", server.port()), new Echo()))
+                            .get(5, TimeUnit.SECONDS);
+                    Connection c = connected.get(5, TimeUnit.SECONDS);
+                    c.loop().submit(() -> { c.close(); return null; }).get(5, TimeUnit.SECONDS);
+                }
+            }
+        });
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static Throwable failureOf(Step step) {
+        try {
+            step.run();
+            return null;
+        } catch (Throwable t) {
+            return t;
         }
     }
 }
