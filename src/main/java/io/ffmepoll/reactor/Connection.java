@@ -97,6 +97,10 @@ public final class Connection extends Registration {
     }
 
     private void opened() {
+        if (opened.isCancelled()) {   // its registration was cancelled while it connected
+            closeNow(new CancellationException("connect cancelled"));
+            return;
+        }
         try {
             handler.onOpen(this);
         } catch (Throwable t) {

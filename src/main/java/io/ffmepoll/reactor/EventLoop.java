@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One thread that owns an epoll instance, its event array, its errno scratch and a native
@@ -282,7 +284,9 @@ public final class EventLoop implements Executor {
      * a connect in progress (the future then completes once it is established, or fails).
      * Callable from any thread. The loop owns the socket from this call on, whatever happens:
      * if the loop is shutting down the socket is closed and the future (or this call) fails
-     * with {@link RejectedExecutionException}.
+     * with {@link RejectedExecutionException}. Cancelling the future before it completes gives
+     * the connection up: the socket is closed (with {@link Handler#onClose} if it was already
+     * registered), and {@code onOpen} is not called if it had not been.
      * {@snippet :
      * TcpStream s = ...;                         // e.g. accepted elsewhere
      * Connection c = loop.register(s, new Echo()).join();
@@ -292,20 +296,30 @@ public final class EventLoop implements Executor {
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(handler, "handler");
         CompletableFuture<Connection> f = new CompletableFuture<>();
+        AtomicReference<Connection> registered = new AtomicReference<>();
         Runnable task = () -> {
+            if (f.isDone()) {   // cancelled before it got here
+                socket.close();
+                return;
+            }
             if (runState != RUNNING) {
                 socket.close();
                 f.completeExceptionally(rejected());
                 return;
             }
+            Connection c;
             try {
-                Connection.open(this, socket, handler).opened.whenComplete((c, e) -> {
-                    if (e != null) f.completeExceptionally(e);
-                    else f.complete(c);
-                });
+                c = Connection.open(this, socket, handler);
             } catch (Throwable t) {   // open() closed the socket
                 f.completeExceptionally(t);
+                return;
             }
+            c.opened.whenComplete((opened, e) -> {
+                if (e != null) f.completeExceptionally(e);
+                else f.complete(opened);
+            });
+            registered.set(c);
+            if (f.isCancelled()) giveUp(c);   // cancelled while open() ran
         };
         try {
             execute(task);
@@ -313,7 +327,25 @@ public final class EventLoop implements Executor {
             socket.close();
             throw e;
         }
+        // Both sides publish, then look at the other: the task sets `registered` then checks for
+        // a cancel; a cancel is set before this reads `registered`. One of them gives it up.
+        f.whenComplete((c, e) -> {
+            if (!f.isCancelled()) return;
+            Connection r = registered.get();
+            if (r == null) return;   // the task will see the cancel
+            r.opened.cancel(false);  // no onOpen from now on, even if the connect completes first
+            try {
+                execute(() -> giveUp(r));
+            } catch (RejectedExecutionException terminated) {
+                // the terminating loop closes every connection it holds
+            }
+        });
         return f;
+    }
+
+    /** Closes a connection whose registration future was cancelled; loop thread. */
+    private static void giveUp(Connection c) {
+        c.closeNow(new CancellationException("connect cancelled"));
     }
 
     void timerCancelled() {

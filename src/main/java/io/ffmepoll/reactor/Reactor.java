@@ -195,7 +195,8 @@ public final class Reactor implements AutoCloseable {
      * connection is established (after {@link Handler#onOpen}) or fails (ECONNREFUSED...).
      * Callable from any thread, loop threads included: it never waits. On a loop thread,
      * compose on the future ({@code thenAccept}) rather than {@code join} it, which would block
-     * the loop that has to complete it.
+     * the loop that has to complete it. Cancelling the future before it completes closes the
+     * socket (see {@link EventLoop#register(StreamSocket, Handler)}).
      * {@snippet :
      * Connection c = reactor.connect(new InetSocketAddress("127.0.0.1", 8080), new Client()).join();
      * }
@@ -204,8 +205,8 @@ public final class Reactor implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         TcpStream s;
         try {
-            s = TcpStream.connect(remote);
-            if (config.tcpNoDelay()) s.setOption(Option.TCP_NODELAY, true);
+            // Options go through connect's set-up, which closes the socket if one fails.
+            s = config.tcpNoDelay() ? TcpStream.connect(remote, Option.TCP_NODELAY.of(true)) : TcpStream.connect(remote);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }

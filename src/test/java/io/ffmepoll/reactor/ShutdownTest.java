@@ -3,7 +3,6 @@ package io.ffmepoll.reactor;
 import io.ffmepoll.socket.UnixStream;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
@@ -18,11 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,9 +34,9 @@ class ShutdownTest {
     void shutdownLeavesTheDescriptorTableAsItWasBeforeTheLoopsStarted() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             exercise();   // first run loads classes and opens whatever the JVM opens lazily
-            Map<Integer, String> before = fds();
+            Map<Integer, String> before = Net.fds();
             exercise();
-            Map<Integer, String> after = fds();
+            Map<Integer, String> after = Net.fds();
             assertEquals(before, after, "descriptors differ after shutdown");
         });
     }
@@ -82,20 +79,6 @@ class ShutdownTest {
             assertFalse(Files.exists(sock), "Unix socket file left behind");
             Files.deleteIfExists(dir);
         }
-    }
-
-    private static Map<Integer, String> fds() throws IOException {
-        Map<Integer, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                try {
-                    m.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
-                } catch (IOException gone) {
-                    // the directory stream's own fd, closed by now
-                }
-            }
-        }
-        return m;
     }
 
     @Test

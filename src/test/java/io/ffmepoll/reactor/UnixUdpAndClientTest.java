@@ -16,12 +16,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,5 +116,59 @@ class UnixUdpAndClientTest {
                 assertTrue(e.getCause().getMessage().contains("ECONNREFUSED"), e.getCause().toString());
             }
         });
+    }
+
+    /**
+     * A connect future cancelled before the connection is established gives up the socket: it
+     * is closed, whether the loop had not registered it yet or was still connecting, and the
+     * handler is never opened.
+     */
+    @Test
+    void cancellingAConnectFutureClosesItsSocket() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            try (Reactor r = Net.small().loops(1).build();
+                 ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+                EventLoop loop = r.loops().get(0);
+                InetSocketAddress remote = new InetSocketAddress("127.0.0.1", server.getLocalPort());
+                CompletableFuture<Connection> opened = new CompletableFuture<>();
+                Handler client = new Handler() {
+                    @Override
+                    public void onOpen(Connection c) {
+                        opened.complete(c);
+                    }
+
+                    @Override
+                    public void onRead(Connection c, MemorySegment data) {}
+                };
+                Map<Integer, String> before = Net.fds();
+                for (boolean registeredFirst : new boolean[] {false, true}) {
+                    CountDownLatch release = new CountDownLatch(1);
+                    CompletableFuture<Connection> f;
+                    if (registeredFirst) {
+                        // The registration task runs, then the loop is held before it sees the
+                        // connect complete: the cancel finds the connection still connecting.
+                        f = r.connect(remote, client);
+                        loop.execute(() -> awaitQuietly(release));
+                    } else {
+                        loop.execute(() -> awaitQuietly(release));
+                        f = r.connect(remote, client);
+                    }
+                    assertTrue(f.cancel(true), "already completed: " + f);
+                    release.countDown();
+                    assertEquals(before, Net.awaitFds(before),
+                            "socket left open after cancel (registered first: " + registeredFirst + ")");
+                }
+                Thread.sleep(50);
+                assertFalse(opened.isDone(), "a cancelled connection was opened");
+            }
+        });
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
