@@ -100,6 +100,8 @@ public final class EventLoop implements Executor {
     private final ArrayDeque<Registration> stillReady = new ArrayDeque<>();
     private long armedTimerFd = Long.MIN_VALUE;
     private boolean shutdownBegun;
+    /** In terminate()'s final run of the queued tasks: the loop refuses new ones, even its own. */
+    private boolean draining;
     /** Loop iterations so far; a registration uses at most one read budget per iteration. */
     long iteration;
     private Arena arena;
@@ -202,14 +204,17 @@ public final class EventLoop implements Executor {
     /**
      * Runs {@code task} on this loop, after the tasks submitted before it. Callable from any
      * thread, including the loop's own (the task then runs in a later iteration, not
-     * re-entrantly).
+     * re-entrantly). A task accepted runs exactly once; one refused never runs.
      * @throws RejectedExecutionException if the loop is shutting down or terminated and the
-     *         caller is not the loop thread; the task will not run
+     *         caller is not the loop thread; on the loop thread, once the loop is running the
+     *         last of its queued tasks as it terminates (a task that re-executes itself cannot
+     *         keep it from ending)
      */
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         if (inEventLoop()) {
+            if (draining) throw rejected();
             tasks.offer(task);
             return;
         }
@@ -255,6 +260,7 @@ public final class EventLoop implements Executor {
     public Timeout scheduleAt(long deadline, Runnable task) {
         Timeout t = new Timeout(this, deadline, timerSequence.getAndIncrement(), task);
         if (inEventLoop()) {
+            if (runState == TERMINATED) throw rejected();   // no timer runs from here on
             timers.add(t);
         } else {
             execute(() -> timers.add(t));
@@ -681,10 +687,13 @@ public final class EventLoop implements Executor {
                 tokens.remove(r.token);
             });
             stillReady.clear();
-            // Tasks accepted before TERMINATED still run (registration tasks see the loop
-            // closed and close what they carry); later ones are rejected in execute().
+            // Tasks accepted so far still run (registration tasks see the loop closed and close
+            // what they carry); from here on execute() refuses new ones, the loop's own too.
+            // Other threads may each add one that passed the check before TERMINATED: bounded.
+            draining = true;
             Runnable task;
             while ((task = tasks.poll()) != null) runTask(task);
+            for (Timeout t : timers) t.cancel();   // they will never run: say so to their holders
             timers.clear();
         } finally {
             closeQuietly(timerFd);

@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,6 +137,38 @@ class ShutdownTest {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(ms >= 150 && ms < 3000, "terminated after " + ms + " ms");
                 assertInstanceOf(CancellationException.class, cause.get(1, TimeUnit.SECONDS));
+            }
+        });
+    }
+
+    /**
+     * Termination runs the tasks already queued, once: a task that queues itself again from
+     * there is refused, so it cannot keep the loop (and a core) busy forever.
+     */
+    @Test
+    void terminationEndsWhileATaskKeepsReexecutingItself() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            Reactor r = Net.small().loops(1).build();
+            EventLoop loop = r.loops().get(0);
+            AtomicBoolean stop = new AtomicBoolean();   // lets an unfixed loop end after the assertion
+            AtomicLong runs = new AtomicLong();
+            try {
+                loop.execute(new Runnable() {
+                    @Override
+                    public void run() {
+                        runs.incrementAndGet();
+                        if (!stop.get()) loop.execute(this);
+                    }
+                });
+                r.shutdown(Duration.ofMillis(100));
+                assertTrue(r.awaitTermination(Duration.ofSeconds(5)),
+                        "loop still running 5 s after a 100 ms grace: " + runs.get() + " task runs");
+                long after = runs.get();
+                Thread.sleep(20);
+                assertEquals(after, runs.get(), "the task ran after termination");
+            } finally {
+                stop.set(true);
+                r.awaitTermination(Duration.ofSeconds(10));
             }
         });
     }
