@@ -554,6 +554,11 @@ public final class EventLoop implements Executor {
         return remaining;
     }
 
+    /**
+     * Drops cancelled timers: all of them once they are over half the heap (so the heap stays
+     * within twice its live timers plus a small slack), and any at its head. O(1) when there is
+     * nothing to do.
+     */
     private void purgeCancelledTimers() {
         int cancelled = cancelledTimers.get();
         if (cancelled > 64 && cancelled > timers.size() / 2) {
@@ -612,6 +617,9 @@ public final class EventLoop implements Executor {
 
     private void runTimers() {
         if (timers.isEmpty()) return;
+        // Here, every iteration, and not only before a sleep: a loop that always has work would
+        // otherwise keep every cancelled timer, and what its task holds (a closed connection).
+        purgeCancelledTimers();
         long now = System.nanoTime();
         Timeout t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {
