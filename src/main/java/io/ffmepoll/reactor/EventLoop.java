@@ -67,7 +67,9 @@ public final class EventLoop implements Executor {
     // counter indices
     static final int WAITS = 0, EVENTS = 1, CTLS = 2, WAKES_RECEIVED = 3, TASKS = 4, TIMERS = 5, ACCEPTED = 6,
             OPEN = 7, READ = 8, WRITTEN = 9, YIELDS = 10, ACCEPT_ERRORS = 11, FAILURES = 12, WAIT_NANOS = 13,
-            WORK_NANOS = 14, COUNTERS = 15;
+            WORK_NANOS = 14, PHASE_SEQ = 15, PHASE = 16, PHASE_SINCE = 17, COUNTERS = 18;
+    /** Values of counters[PHASE]: not yet (or no longer) accounted, inside the wait, outside it. */
+    private static final long UNACCOUNTED = 0, WAITING = 1, WORKING = 2;
 
     private final Reactor reactor;
     private final int index;
@@ -358,13 +360,52 @@ public final class EventLoop implements Executor {
         cancelledTimers.incrementAndGet();
     }
 
-    /** This loop's counters now. */
+    /**
+     * This loop's counters now. Callable from any thread. Wait and work time include the phase
+     * in progress (an idle loop's current wait counts as waiting before it returns).
+     */
     public LoopCounters counters() {
         AtomicLongArray c = counters;
+        long wait, work;
+        for (;;) {   // a consistent (wait, work, phase) triple: see enterPhase
+            long seq = c.get(PHASE_SEQ);
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            wait = c.get(WAIT_NANOS);
+            work = c.get(WORK_NANOS);
+            long phase = c.get(PHASE);
+            long since = c.get(PHASE_SINCE);
+            if (c.get(PHASE_SEQ) != seq) continue;
+            long now = System.nanoTime();
+            if (phase == WAITING) wait += now - since;
+            else if (phase == WORKING) work += now - since;
+            break;
+        }
         return new LoopCounters(index, c.get(WAITS), c.get(EVENTS), c.get(CTLS), wakeupsSent.get(),
                 c.get(WAKES_RECEIVED), c.get(TASKS), c.get(TIMERS), c.get(ACCEPTED), c.get(OPEN), c.get(READ),
-                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), c.get(WAIT_NANOS),
-                c.get(WORK_NANOS), eventCapacity);
+                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), wait, work, eventCapacity);
+    }
+
+    /**
+     * Ends the phase in progress at {@code now}, adding it to wait or work time, and begins
+     * {@code next}; loop thread only. A sequence number, odd while the fields change, lets
+     * {@link #counters()} read them consistently without a lock. Accounting starts at the first
+     * wait (start-up is not work) and ends at termination.
+     */
+    private void enterPhase(long next, long now) {
+        AtomicLongArray c = counters;
+        long seq = c.get(PHASE_SEQ);
+        c.lazySet(PHASE_SEQ, seq + 1);   // the release stores below cannot move above this one
+        long phase = c.get(PHASE);
+        if (phase != UNACCOUNTED) {
+            int slot = phase == WAITING ? WAIT_NANOS : WORK_NANOS;
+            c.lazySet(slot, c.get(slot) + now - c.get(PHASE_SINCE));
+        }
+        c.lazySet(PHASE_SINCE, now);
+        c.lazySet(PHASE, next);
+        c.lazySet(PHASE_SEQ, seq + 2);
     }
 
     /** Adds to a counter; loop thread only (single writer, so a release store suffices). */
@@ -478,7 +519,6 @@ public final class EventLoop implements Executor {
     }
 
     private void loop() throws NativeIOException {
-        long workStart = System.nanoTime();
         for (;;) {
             if (runState != RUNNING) {
                 if (!shutdownBegun) {
@@ -494,12 +534,10 @@ public final class EventLoop implements Executor {
                 // here; one offered after it sees SLEEPING and writes the eventfd.
                 if (!tasks.isEmpty() || (runState != RUNNING && !shutdownBegun)) timeout = 0;
             }
-            long waitStart = System.nanoTime();
-            count(WORK_NANOS, waitStart - workStart);
+            enterPhase(WAITING, System.nanoTime());
             int n = epoll.waitNanos(events, timeout);
             sleepState.set(AWAKE);
-            workStart = System.nanoTime();
-            count(WAIT_NANOS, workStart - waitStart);
+            enterPhase(WORKING, System.nanoTime());
             count(WAITS, 1);
             count(EVENTS, n);
             iteration++;
@@ -685,6 +723,7 @@ public final class EventLoop implements Executor {
         synchronized (this) {
             runState = TERMINATED;
         }
+        enterPhase(UNACCOUNTED, System.nanoTime());   // a stopped loop's busy fraction stays put
         try {
             tokens.forEach(r -> {
                 try {
@@ -757,6 +796,9 @@ public final class EventLoop implements Executor {
                 readBuffer = arena.allocate(config.readBufferSize(), 64);
                 readSlices = new MemorySegment[(int) Math.min(readBuffer.byteSize(), READ_SLICES_CACHED) + 1];
                 pool = new BufferPool(config.writeChunkSize(), 256);
+                // The JVM's first JFR event object sets up JFR's event machinery (over a second
+                // measured on a loaded machine): start-up work, not the first handler call's.
+                new SlowHandlerEvent().begin();
             } finally {
                 started.countDown();
             }
