@@ -553,7 +553,12 @@ public final class Connection extends Registration {
 
     @Override
     void beginShutdown() {
-        if (!closed) close();
+        if (closed) return;
+        try {
+            handler.onShutdown(this);
+        } catch (Throwable t) {
+            failed(t);
+        }
     }
 
     @Override

@@ -206,31 +206,32 @@ public final class EventLoop implements Executor {
     /**
      * Runs {@code task} on this loop, after the tasks submitted before it. Callable from any
      * thread, including the loop's own (the task then runs in a later iteration, not
-     * re-entrantly). A task accepted runs exactly once; one refused never runs.
-     * @throws RejectedExecutionException if the loop is shutting down or terminated and the
-     *         caller is not the loop thread; on the loop thread, once the loop is running the
-     *         last of its queued tasks as it terminates (a task that re-executes itself cannot
-     *         keep it from ending)
+     * re-entrantly). A task accepted runs exactly once; one refused never runs. During a
+     * graceful shutdown's grace period tasks are still accepted, so that work finished on other
+     * threads can still write its reply (see {@link Handler#onShutdown}).
+     * @throws RejectedExecutionException once the loop has terminated or is terminating (the
+     *         grace is over); on the loop thread, once it is running the last of its queued
+     *         tasks as it terminates (a task that re-executes itself cannot keep it from ending)
      */
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         if (inEventLoop()) {
-            if (draining) throw rejected();
+            if (draining) throw rejected("task");
             tasks.offer(task);
             return;
         }
-        if (runState != RUNNING) throw rejected();
+        if (runState == TERMINATED) throw rejected("task");
         tasks.offer(task);
         wakeup();
         // The loop drains the queue once after it becomes TERMINATED; a task offered after
         // that drain must not sit there forever. Exactly one side gets it: the drain, or us.
-        if (runState == TERMINATED && tasks.remove(task)) throw rejected();
+        if (runState == TERMINATED && tasks.remove(task)) throw rejected("task");
     }
 
-    private RejectedExecutionException rejected() {
+    private RejectedExecutionException rejected(String what) {
         return new RejectedExecutionException("event loop " + index + " is "
-                + (runState == TERMINATED ? "terminated" : "shutting down") + ": task not accepted");
+                + (runState == TERMINATED ? "terminated" : "shutting down") + ": " + what + " not accepted");
     }
 
     /**
@@ -262,7 +263,7 @@ public final class EventLoop implements Executor {
     public Timeout scheduleAt(long deadline, Runnable task) {
         Timeout t = new Timeout(this, deadline, timerSequence.getAndIncrement(), task);
         if (inEventLoop()) {
-            if (runState == TERMINATED) throw rejected();   // no timer runs from here on
+            if (runState == TERMINATED) throw rejected("timeout");   // no timer runs from here on
             timers.add(t);
         } else {
             execute(() -> timers.add(t));
@@ -291,8 +292,8 @@ public final class EventLoop implements Executor {
      * Serves an open non-blocking socket on this loop with {@code handler}: connected, or with
      * a connect in progress (the future then completes once it is established, or fails).
      * Callable from any thread. The loop owns the socket from this call on, whatever happens:
-     * if the loop is shutting down the socket is closed and the future (or this call) fails
-     * with {@link RejectedExecutionException}. Cancelling the future before it completes gives
+     * once the loop is shutting down (grace period included) the socket is closed and the
+     * future (or this call) fails with {@link RejectedExecutionException}. Cancelling the future before it completes gives
      * the connection up: the socket is closed (with {@link Handler#onClose} if it was already
      * registered), and {@code onOpen} is not called if it had not been.
      * {@snippet :
@@ -312,7 +313,7 @@ public final class EventLoop implements Executor {
             }
             if (runState != RUNNING) {
                 socket.close();
-                f.completeExceptionally(rejected());
+                f.completeExceptionally(rejected("registration"));
                 return;
             }
             Connection c;
@@ -330,6 +331,7 @@ public final class EventLoop implements Executor {
             if (f.isCancelled()) giveUp(c);   // cancelled while open() ran
         };
         try {
+            if (runState != RUNNING) throw rejected("registration");   // tasks still run in the grace; registrations not
             execute(task);
         } catch (RejectedExecutionException e) {
             socket.close();
@@ -437,6 +439,8 @@ public final class EventLoop implements Executor {
      */
     void register(Registration r, Descriptor d, Interest interest) throws NativeIOException {
         assert inEventLoop();
+        // Once shutdown has begun nothing new is served: it would miss beginShutdown.
+        if (shutdownBegun || runState == TERMINATED) throw rejected("registration");
         long token = tokens.add(r);
         r.token = token;
         try {

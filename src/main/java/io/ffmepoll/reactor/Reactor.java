@@ -159,6 +159,7 @@ public final class Reactor implements AutoCloseable {
      * spreads senders over them by address hash), each with a handler from {@code handlers}.
      * @return a handle whose {@link Listener#port()} is the bound port
      * @throws NativeIOException bind failures; nothing stays open
+     * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
      * @throws IllegalStateException on a loop thread, as {@link #listen(InetSocketAddress, Supplier)}
      */
     public Listener bindUdp(InetSocketAddress address, Supplier<? extends DatagramHandler> handlers) throws IOException {
@@ -222,10 +223,16 @@ public final class Reactor implements AutoCloseable {
     }
 
     /**
-     * listen and bindUdp wait for a task on every loop. On a loop thread that wait deadlocks
-     * (its own task can never run) or blocks a loop on another that may be waiting for it.
+     * listen and bindUdp register on every loop, which a shutdown refuses; and they wait for a
+     * task on every loop. On a loop thread that wait deadlocks (its own task can never run) or
+     * blocks a loop on another that may be waiting for it.
      */
-    private static void refuseOnLoopThread(String call) {
+    private void refuseOnLoopThread(String call) {
+        for (EventLoop l : loops) {
+            if (l.isShuttingDown()) {
+                throw new java.util.concurrent.RejectedExecutionException(call + ": the reactor is shutting down");
+            }
+        }
         if (EventLoop.onLoopThread()) {
             throw new IllegalStateException(call + " waits for every event loop and cannot run on a loop thread ("
                     + Thread.currentThread().getName() + "); call it from another thread");
@@ -254,10 +261,14 @@ public final class Reactor implements AutoCloseable {
     }
 
     /**
-     * Begins a graceful shutdown and returns at once: every loop stops accepting, closes each
-     * connection after flushing its queued output, and after {@code grace} closes whatever is
-     * left; then it closes its own descriptors and its thread ends. New tasks and
-     * registrations from other threads are rejected from now on.
+     * Begins a graceful shutdown and returns at once. Callable from any thread. Every loop stops
+     * accepting and calls {@link Handler#onShutdown} on each open connection (by default: close
+     * once queued output is flushed). Within {@code grace} the loops keep serving the
+     * connections still open, run their timeouts, and accept tasks from other threads, so a
+     * reply in flight is still written and flushed; new registrations ({@code register},
+     * {@code connect}, {@code listen}, {@code bindUdp}) are rejected. A loop ends as soon as it
+     * holds no connection, or when the grace runs out, closing whatever is left (its handlers
+     * see a {@link java.util.concurrent.CancellationException}); then tasks are rejected.
      */
     public void shutdown(Duration grace) {
         long deadline = System.nanoTime() + Math.max(0, Math.min(grace.toNanos(), TimeUnit.DAYS.toNanos(1)));

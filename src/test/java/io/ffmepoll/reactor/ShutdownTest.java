@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,5 +174,88 @@ class ShutdownTest {
                 r.awaitTermination(Duration.ofSeconds(10));
             }
         });
+    }
+
+    /**
+     * Work in flight when a graceful shutdown begins completes within the grace: a reply that a
+     * worker thread hands back to the loop and a reply a 200 ms timer writes both reach their
+     * clients intact, then EOF; the loops end as soon as those connections are closed, well
+     * before the grace runs out. New registrations are refused meanwhile.
+     */
+    @Test
+    void gracefulShutdownLetsWorkerAndTimerRepliesInFlightArrive() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            CountDownLatch requests = new CountDownLatch(2);
+            CountDownLatch shutdownBegun = new CountDownLatch(1);
+            Reactor r = Net.small().build();
+            try {
+                Listener l = r.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Handler() {
+                    @Override
+                    public void onRead(Connection c, MemorySegment data) {
+                        byte kind = data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
+                        if (kind == 'W') {
+                            Thread.ofPlatform().start(() -> {   // a worker computes the reply
+                                awaitQuietly(shutdownBegun);
+                                sleepQuietly(200);
+                                c.loop().execute(() -> reply(c, "worker reply"));
+                            });
+                        } else {
+                            c.loop().schedule(Duration.ofMillis(200), () -> reply(c, "timer reply"));
+                        }
+                        requests.countDown();
+                    }
+
+                    // This handler has a reply in flight: it keeps the connection and closes
+                    // it after the reply.
+                    @Override
+                    public void onShutdown(Connection c) {}
+                });
+                try (Socket worker = Net.connect(l.port()); Socket timer = Net.connect(l.port())) {
+                    worker.getOutputStream().write('W');
+                    timer.getOutputStream().write('T');
+                    assertTrue(requests.await(5, TimeUnit.SECONDS), "requests not received");
+                    long t0 = System.nanoTime();
+                    r.shutdown(Duration.ofSeconds(5));
+                    shutdownBegun.countDown();
+                    UnixStream[] pair = UnixStream.pair();
+                    try {
+                        assertThrows(RejectedExecutionException.class, () -> r.next().register(pair[0], new Echo()));
+                        assertFalse(pair[0].isOpen(), "a refused registration left its socket open");
+                    } finally {
+                        pair[1].close();
+                    }
+                    assertArrayEquals("worker reply".getBytes(), Net.readFully(worker.getInputStream(), 12));
+                    assertEquals(-1, worker.getInputStream().read());
+                    assertArrayEquals("timer reply".getBytes(), Net.readFully(timer.getInputStream(), 11));
+                    assertEquals(-1, timer.getInputStream().read());
+                    assertTrue(r.awaitTermination(Duration.ofSeconds(10)), "loops did not end");
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    assertTrue(ms < 4000, "loops ended after " + ms + " ms: they waited for the grace, not for the work");
+                }
+            } finally {
+                r.close();
+            }
+        });
+    }
+
+    private static void reply(Connection c, String text) {
+        c.write(text.getBytes());
+        c.close();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -142,19 +142,26 @@ class UnixUdpAndClientTest {
                 };
                 Map<Integer, String> before = Net.fds();
                 for (boolean registeredFirst : new boolean[] {false, true}) {
+                    CountDownLatch held = new CountDownLatch(1);
                     CountDownLatch release = new CountDownLatch(1);
-                    CompletableFuture<Connection> f;
+                    loop.execute(() -> awaitQuietly(release));   // registration waits behind this
+                    CompletableFuture<Connection> f = r.connect(remote, client);
                     if (registeredFirst) {
-                        // The registration task runs, then the loop is held before it sees the
-                        // connect complete: the cancel finds the connection still connecting.
-                        f = r.connect(remote, client);
-                        loop.execute(() -> awaitQuietly(release));
+                        // Tasks run in order in one batch: the registration, then this one, which
+                        // holds the loop before its next wait can report the connect complete.
+                        CountDownLatch releaseAgain = new CountDownLatch(1);
+                        loop.execute(() -> {
+                            held.countDown();
+                            awaitQuietly(releaseAgain);
+                        });
+                        release.countDown();
+                        assertTrue(held.await(5, TimeUnit.SECONDS));
+                        assertTrue(f.cancel(true), "already completed: " + f);
+                        releaseAgain.countDown();
                     } else {
-                        loop.execute(() -> awaitQuietly(release));
-                        f = r.connect(remote, client);
+                        assertTrue(f.cancel(true), "already completed: " + f);
+                        release.countDown();
                     }
-                    assertTrue(f.cancel(true), "already completed: " + f);
-                    release.countDown();
                     assertEquals(before, Net.awaitFds(before),
                             "socket left open after cancel (registered first: " + registeredFirst + ")");
                 }
