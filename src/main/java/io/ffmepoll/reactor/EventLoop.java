@@ -550,8 +550,9 @@ public final class EventLoop implements Executor {
                 long token = events.token(i);
                 int bits = events.events(i);
                 if (token == WAKE_TOKEN) {
-                    count(WAKES_RECEIVED, 1);
-                    wakeFd.read();
+                    // The eventfd sums the writes since the last read: this counts every write
+                    // the kernel saw, independently of the senders' own count.
+                    count(WAKES_RECEIVED, wakeFd.read());
                 } else if (token == TIMER_TOKEN) {
                     timerFd.read();
                     armedTimerFd = Long.MIN_VALUE;

@@ -14,7 +14,8 @@ package io.ffmepoll.reactor;
  * @param events events those waits returned
  * @param epollCtls {@code epoll_ctl} calls made by the loop (registrations only: never per I/O)
  * @param wakeupsSent eventfd writes by other threads to wake the loop (at most one per sleep)
- * @param wakeupsReceived wakeup events the loop read
+ * @param wakeupsReceived eventfd writes the loop received (the eventfd's count, summed over its
+ *        reads): equal to {@code wakeupsSent} once the loop has caught up
  * @param tasks tasks run from {@link EventLoop#execute}
  * @param timersFired scheduled timeouts run
  * @param accepted connections accepted or registered
