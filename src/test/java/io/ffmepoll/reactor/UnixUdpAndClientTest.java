@@ -40,7 +40,24 @@ class UnixUdpAndClientTest {
                  Listener l = r.listen(UnixDomainSocketAddress.of(path), Echo::new)) {
                 List<SocketChannel> clients = new ArrayList<>();
                 try {
-                    for (int i = 0; i < 20; i++) clients.add(SocketChannel.open(UnixDomainSocketAddress.of(path)));
+                    // Each loop in turn is the only one free: the clients that connect then must
+                    // be accepted by it, or by nobody. Then every loop holds 10 connections.
+                    for (EventLoop free : r.loops()) {
+                        List<CountDownLatch> held = new ArrayList<>();
+                        for (EventLoop other : r.loops()) if (other != free) held.add(hold(other));
+                        try {
+                            for (int i = 0; i < 10; i++) clients.add(SocketChannel.open(UnixDomainSocketAddress.of(path)));
+                            long accepted = free.counters().accepted();
+                            for (int i = 0; i < 500 && accepted < 10; i++) {
+                                Thread.sleep(10);
+                                accepted = free.counters().accepted();
+                            }
+                            assertEquals(10, accepted, "connections accepted by loop " + free.index()
+                                    + " while the others were busy: " + r.counters());
+                        } finally {
+                            held.forEach(CountDownLatch::countDown);
+                        }
+                    }
                     byte[][] sent = new byte[clients.size()][];
                     for (int i = 0; i < clients.size(); i++) {
                         sent[i] = Net.random(100_000 + i, i);
@@ -52,8 +69,7 @@ class UnixUdpAndClientTest {
                         while (b.hasRemaining()) assertTrue(clients.get(i).read(b) >= 0, "EOF");
                         assertArrayEquals(sent[i], b.array());
                     }
-                    long accepted = r.counters().stream().mapToLong(LoopCounters::accepted).sum();
-                    assertEquals(20, accepted);
+                    for (LoopCounters c : r.counters()) assertEquals(10, c.accepted(), "per loop: " + r.counters());
                 } finally {
                     for (SocketChannel c : clients) c.close();
                 }
@@ -169,6 +185,18 @@ class UnixUdpAndClientTest {
                 assertFalse(opened.isDone(), "a cancelled connection was opened");
             }
         });
+    }
+
+    /** Keeps {@code loop} busy in a task until the returned latch is counted down. */
+    private static CountDownLatch hold(EventLoop loop) throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        loop.execute(() -> {
+            held.countDown();
+            awaitQuietly(release);
+        });
+        assertTrue(held.await(5, TimeUnit.SECONDS), "loop " + loop.index() + " not held");
+        return release;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
