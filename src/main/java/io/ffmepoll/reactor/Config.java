@@ -6,7 +6,7 @@ package io.ffmepoll.reactor;
  * @param readBufferSize bytes one read may return (the loop's read buffer)
  * @param readBudget bytes one connection may read per wake before others get a turn
  * @param highWatermark queued output above which a connection reports not writable
- * @param lowWatermark queued output below which it reports writable again
+ * @param lowWatermark queued output at or below which it reports writable again (0: once empty)
  * @param maxQueuedBytes queued output at which a write fails: the hard bound on memory
  * @param writeChunkSize size of the pooled native chunks that hold queued output
  * @param idleTimeoutNanos close connections idle this long; 0: never

@@ -139,7 +139,7 @@ public final class Connection extends Registration {
         return !closed;
     }
 
-    /** Whether queued output is at or under the high watermark (or has fallen below the low one). */
+    /** Whether queued output is at or under the high watermark (or has fallen back to the low one). */
     public boolean isWritable() {
         return writable;
     }
@@ -437,7 +437,9 @@ public final class Connection extends Registration {
             }
         }
         if (queueEmpty()) waitingForOut = false;
-        if (!writable && queued < config.lowWatermark()) {
+        // At or below, not strictly below: a low watermark of 0 means "writable once empty", and
+        // the queue cannot go below 0.
+        if (!writable && queued <= config.lowWatermark()) {
             writable = true;
             handler.onWritabilityChanged(this, true);
             if (closed) return;

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * {@link Connection#write(MemorySegment)} always accepts up to the hard bound, but when queued
  * output passes the high watermark the connection reports {@code onWritabilityChanged(c, false)}:
  * stop producing (for a relay, {@link Connection#pauseReading()}) until
- * {@code onWritabilityChanged(c, true)} once the queue falls below the low watermark.
+ * {@code onWritabilityChanged(c, true)} once the queue is back at or below the low watermark.
  * {@snippet :
  * final class Echo implements Handler {
  *     public void onRead(Connection c, MemorySegment data) {
@@ -36,8 +36,8 @@ public interface Handler {
     void onRead(Connection c, MemorySegment data);
 
     /**
-     * Queued output crossed the high watermark ({@code writable == false}) or fell back below
-     * the low watermark ({@code true}). Called from within {@link Connection#write} too.
+     * Queued output crossed the high watermark ({@code writable == false}) or fell back to the
+     * low watermark or under it ({@code true}). Called from within {@link Connection#write} too.
      */
     default void onWritabilityChanged(Connection c, boolean writable) {}
 

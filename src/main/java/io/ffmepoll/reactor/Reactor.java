@@ -336,7 +336,11 @@ public final class Reactor implements AutoCloseable {
             return this;
         }
 
-        /** Queued-output watermarks: not writable above {@code high}, writable again below {@code low}. */
+        /**
+         * Queued-output watermarks (default 32/64 KiB): not writable above {@code high}, writable
+         * again at or below {@code low}; {@code low} 0 means once the queue is empty.
+         * {@link #build()} rejects {@code low < 0} and {@code high <= low}.
+         */
         public Builder watermarks(int low, int high) {
             lowWatermark = low;
             highWatermark = high;
