@@ -21,9 +21,12 @@ import java.util.concurrent.TimeoutException;
  * call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
  * output that the socket does not take at once is copied into pooled native chunks and sent
  * with gathering {@code writev} when the socket reports {@code OUT}.
- * <p>Methods must be called on the connection's loop thread (inside handler callbacks, or in a
- * task given to {@link #loop()}{@code .execute}); elsewhere they throw
- * {@link IllegalStateException}.
+ * <p>Methods that act ({@code write}, {@code pauseReading}, {@code close}...) must be called on
+ * the connection's loop thread (inside handler callbacks, or in a task given to
+ * {@link #loop()}{@code .execute}); elsewhere they throw {@link IllegalStateException}. The
+ * getters ({@link #isOpen}, {@link #isWritable}, {@link #queuedBytes}, {@link #isReading},
+ * {@link #attachment}) and {@link #attach} may be called from any thread: a getter called
+ * elsewhere returns a recent value that the loop may change at any moment.
  * {@snippet :
  * public void onRead(Connection c, MemorySegment request) {
  *     c.write(RESPONSE);            // sent now, or queued and sent on EPOLLOUT
@@ -47,10 +50,12 @@ public final class Connection extends Registration {
      *  connection that never backs up (most idle ones) does not carry a deque and its array. */
     private ArrayDeque<BufferPool.Chunk> queue;
     private MemorySegment[] iov;
-    private long queued;
-    private boolean writable = true;
+    // Written on the loop thread only; volatile so that the getters are safe from other threads
+    // (a plain read there may be hoisted out of a caller's loop, and a long may tear).
+    private volatile long queued;
+    private volatile boolean writable = true;
     private boolean waitingForOut;     // the socket refused bytes; an OUT edge will follow
-    private boolean reading = true;    // the handler wants input
+    private volatile boolean reading = true;    // the handler wants input
     private boolean inputPending = true;  // input may be waiting: no EAGAIN seen since the last edge
     private boolean inputClosed;
     private boolean hangupSeen;        // RDHUP/HUP/ERR reported: read to EAGAIN or EOF, no shortcut
@@ -58,11 +63,11 @@ public final class Connection extends Registration {
     private boolean outputShutdown;
     private boolean closeRequested;
     private boolean lingering;         // output done and shut down; discarding input until EOF
-    private boolean closed;
+    private volatile boolean closed;
     private long lastActivity;
     private Timeout idleTimer;
     private Timeout lingerTimer;
-    private Object attachment;
+    private volatile Object attachment;
     private boolean connecting;        // a client connect in progress: onOpen waits for OUT
     final CompletableFuture<Connection> opened = new CompletableFuture<>();
 
@@ -106,57 +111,68 @@ public final class Connection extends Registration {
         if (!closed) opened.complete(this);
     }
 
-    /** The loop that serves this connection. */
+    /** The loop that serves this connection. Any thread. */
     public EventLoop loop() {
         return loop;
     }
 
     /**
      * The socket, for options and addresses ({@code socket().getOption(...)}). Do not read,
-     * write or close it directly: the connection owns it.
+     * write or close it directly: the connection owns it. Any thread (options and addresses
+     * may be read from any thread).
      */
     public StreamSocket socket() {
         return socket;
     }
 
-    /** The handler serving this connection. */
+    /** The handler serving this connection. Any thread. */
     public Handler handler() {
         return handler;
     }
 
-    /** Any object the application keeps with the connection. */
+    /** Any object the application keeps with the connection (null until attached). Any thread. */
     public Object attachment() {
         return attachment;
     }
 
-    /** Replaces the attachment. */
+    /**
+     * Replaces the attachment. Any thread: the value is published safely, and seen by every
+     * later {@link #attachment()} (on the loop, and on the calling thread at once).
+     */
     public void attach(Object value) {
         attachment = value;
     }
 
-    /** Whether the connection is not yet closed (close-after-flush may be pending). */
+    /**
+     * Whether the connection is not yet closed (close-after-flush may be pending). Any thread;
+     * once false it stays false.
+     */
     public boolean isOpen() {
         return !closed;
     }
 
-    /** Whether queued output is at or under the high watermark (or has fallen back to the low one). */
+    /**
+     * Whether queued output is at or under the high watermark (or has fallen back to the low
+     * one). Any thread; off the loop a snapshot, as {@link Handler#onWritabilityChanged} reports
+     * each change on the loop.
+     */
     public boolean isWritable() {
         return writable;
     }
 
-    /** Bytes accepted by {@link #write} and not yet taken by the socket. */
+    /** Bytes accepted by {@link #write} and not yet taken by the socket. Any thread (a snapshot off the loop). */
     public long queuedBytes() {
         return queued;
     }
 
-    /** Whether input is delivered to {@link Handler#onRead}. */
+    /** Whether input is delivered to {@link Handler#onRead}. Any thread (a snapshot off the loop). */
     public boolean isReading() {
         return reading;
     }
 
     /**
      * Sends {@code data}: written at once as far as the socket takes it, the rest copied into
-     * the queue. {@code data} may be reused as soon as this returns.
+     * the queue. {@code data} may be reused as soon as this returns. Loop thread only.
      * @return {@link #isWritable()} after the write: false asks the caller to stop producing
      * @throws IllegalStateException if output was closed or shut down, if the queue would pass
      *         the reactor's {@code maxQueuedBytes} (a handler that ignores writability is closed
@@ -186,7 +202,7 @@ public final class Connection extends Registration {
         return writable;
     }
 
-    /** Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. */
+    /** Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. Loop thread only. */
     public boolean write(ByteBuffer data) {
         MemorySegment s = MemorySegment.ofBuffer(data);
         boolean w = write(s);
@@ -194,12 +210,12 @@ public final class Connection extends Registration {
         return w;
     }
 
-    /** Sends {@code data}; as {@link #write(MemorySegment)}. */
+    /** Sends {@code data}; as {@link #write(MemorySegment)}. Loop thread only. */
     public boolean write(byte[] data) {
         return write(MemorySegment.ofArray(data));
     }
 
-    /** Stops delivering input; the kernel buffers it and then the peer's sends stall. */
+    /** Stops delivering input; the kernel buffers it and then the peer's sends stall. Loop thread only. */
     public void pauseReading() {
         checkThread();
         reading = false;
@@ -207,7 +223,7 @@ public final class Connection extends Registration {
 
     /**
      * Resumes delivering input, from the next loop iteration; input that arrived while paused
-     * is read then (the edge that announced it is not lost).
+     * is read then (the edge that announced it is not lost). Loop thread only.
      */
     public void resumeReading() {
         checkThread();
@@ -216,7 +232,7 @@ public final class Connection extends Registration {
         if (inputPending && !inputClosed) loop.markReady(this);
     }
 
-    /** Sends FIN once queued output is flushed; reading continues. */
+    /** Sends FIN once queued output is flushed; reading continues. Loop thread only. */
     public void shutdownOutput() {
         checkThread();
         if (closed || shutdownOutputRequested) return;
@@ -227,7 +243,7 @@ public final class Connection extends Registration {
     /**
      * Closes after queued output is flushed. Input is no longer delivered; what the peer still
      * sends is read and discarded for a short linger so that the kernel does not answer unread
-     * data with a reset that could destroy the response in flight. Idempotent.
+     * data with a reset that could destroy the response in flight. Idempotent. Loop thread only.
      */
     public void close() {
         checkThread();
@@ -237,7 +253,7 @@ public final class Connection extends Registration {
         if (queueEmpty()) finishClose();
     }
 
-    /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). */
+    /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). Loop thread only. */
     public void abort() {
         checkThread();
         if (closed) return;
