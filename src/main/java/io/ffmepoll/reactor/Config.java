@@ -15,10 +15,13 @@ package io.ffmepoll.reactor;
  * @param backlog listen backlog
  * @param threadName thread-name prefix
  * @param tcpNoDelay whether accepted TCP connections get {@code TCP_NODELAY}
+ * @param closeFlushTimeoutNanos how long a {@link Connection#close()} waits for queued output to
+ *        flush before the connection is reset
  */
 record Config(int loops, int readBufferSize, int readBudget, int highWatermark, int lowWatermark,
               long maxQueuedBytes, int writeChunkSize, long idleTimeoutNanos, long lingerNanos,
-              long acceptBackoffNanos, int backlog, String threadName, boolean tcpNoDelay) {
+              long acceptBackoffNanos, int backlog, String threadName, boolean tcpNoDelay,
+              long closeFlushTimeoutNanos) {
 
     Config {
         if (loops < 1 || loops > 1024) throw new IllegalArgumentException("loops must be 1..1024: " + loops);
@@ -37,5 +40,8 @@ record Config(int loops, int readBufferSize, int readBudget, int highWatermark, 
             throw new IllegalArgumentException("negative duration");
         }
         if (backlog < 1) throw new IllegalArgumentException("backlog must be positive: " + backlog);
+        if (closeFlushTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("close flush timeout must be positive: " + closeFlushTimeoutNanos + " ns");
+        }
     }
 }

@@ -66,7 +66,7 @@ public final class Connection extends Registration {
     private volatile boolean closed;
     private long lastActivity;
     private Timeout idleTimer;
-    private Timeout lingerTimer;
+    private Timeout closeTimer;        // while closing: the flush deadline, then the linger
     private volatile Object attachment;
     private boolean connecting;        // a client connect in progress: onOpen waits for OUT
     final CompletableFuture<Connection> opened = new CompletableFuture<>();
@@ -243,26 +243,46 @@ public final class Connection extends Registration {
     /**
      * Closes after queued output is flushed. Input is no longer delivered; what the peer still
      * sends is read and discarded for a short linger so that the kernel does not answer unread
-     * data with a reset that could destroy the response in flight. Idempotent. Loop thread only.
+     * data with a reset that could destroy the response in flight.
+     * <p>The flush has a deadline ({@link Reactor.Builder#closeFlushTimeout}, 30 s by default):
+     * a peer that stops reading cannot pin the connection and its queued output. At the
+     * deadline the connection is reset as by {@link #abort()}, and {@link Handler#onClose} gets a
+     * {@link TimeoutException} saying how many bytes were not flushed. Idempotent. Loop thread only.
      */
     public void close() {
         checkThread();
         if (closed || closeRequested) return;
         closeRequested = true;
         reading = false;
-        if (queueEmpty()) finishClose();
+        if (queueEmpty()) {
+            finishClose();
+        } else {
+            closeTimer = loop.scheduleAt(System.nanoTime() + config.closeFlushTimeoutNanos(), this::flushTimedOut);
+        }
     }
 
     /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). Loop thread only. */
     public void abort() {
         checkThread();
+        reset(null);
+    }
+
+    /** Closes now with a reset ({@code SO_LINGER 0}: close(2) sends RST and does not block). */
+    private void reset(Throwable cause) {
         if (closed) return;
         try {
             socket.setOption(Option.SO_LINGER, 0);
         } catch (IOException | RuntimeException ignored) {
             // closing anyway
         }
-        closeNow(null);
+        closeNow(cause);
+    }
+
+    /** The close's flush deadline passed with output still queued. */
+    private void flushTimedOut() {
+        if (closed) return;
+        reset(new TimeoutException("close: " + queued + " queued bytes not flushed within "
+                + config.closeFlushTimeoutNanos() / 1_000_000 + " ms; connection reset"));
     }
 
     // ---- events (loop thread)
@@ -502,7 +522,8 @@ public final class Connection extends Registration {
         }
         doShutdownOutput();
         lingering = true;
-        lingerTimer = loop.scheduleAt(System.nanoTime() + config.lingerNanos(), () -> closeNow(null));
+        if (closeTimer != null) closeTimer.cancel();   // flushed in time
+        closeTimer = loop.scheduleAt(System.nanoTime() + config.lingerNanos(), () -> closeNow(null));
         if (inputPending) loop.markReady(this);
     }
 
@@ -544,7 +565,7 @@ public final class Connection extends Registration {
         reading = false;
         loop.release(this);
         if (idleTimer != null) idleTimer.cancel();
-        if (lingerTimer != null) lingerTimer.cancel();
+        if (closeTimer != null) closeTimer.cancel();
         socket.close();   // also removes the fd from the epoll set: no epoll_ctl
         discardQueue();
         loop.count(EventLoop.OPEN, -1);

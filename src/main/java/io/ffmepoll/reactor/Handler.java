@@ -53,7 +53,8 @@ public interface Handler {
     /**
      * The connection is closed and its descriptor released. {@code cause} is null for an
      * orderly close, else what ended it: an I/O error such as {@code ECONNRESET}, a handler's
-     * exception, an idle {@link java.util.concurrent.TimeoutException}, or a
+     * exception, a {@link java.util.concurrent.TimeoutException} (idle, or a
+     * {@linkplain Connection#close() close} whose output was not flushed in time), or a
      * {@link java.util.concurrent.CancellationException} at shutdown.
      */
     default void onClose(Connection c, Throwable cause) {}
