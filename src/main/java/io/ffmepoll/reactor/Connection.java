@@ -5,6 +5,7 @@ import io.ffmepoll.epoll.Interest;
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.socket.Option;
 import io.ffmepoll.socket.StreamSocket;
+import io.ffmepoll.socket.TcpStream;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -17,8 +18,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A stream connection (TCP or Unix-domain) served by one {@link EventLoop} for its whole life.
- * <p>Registered once with {@code IN | OUT | RDHUP | ET}: reading, writing and backpressure never
- * call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
+ * <p>Registered once with {@code IN | OUT | RDHUP | PRI | ET}: reading, writing and backpressure
+ * never call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
  * output that the socket does not take at once is copied into pooled native chunks and sent
  * with gathering {@code writev} when the socket reports {@code OUT}.
  * <p>Methods that act ({@code write}, {@code pauseReading}, {@code close}...) must be called on
@@ -36,9 +37,10 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Connection extends Registration {
 
-    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.ET);
+    /** PRI: TCP urgent data (and Unix MSG_OOB) pending, which makes a short read no proof of an empty queue. */
+    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.PRI, Interest.ET);
     private static final int IN = Interest.IN.bits(), OUT = Interest.OUT.bits(), ERR = Interest.ERR.bits(),
-            HUP = Interest.HUP.bits(), RDHUP = Interest.RDHUP.bits();
+            HUP = Interest.HUP.bits(), RDHUP = Interest.RDHUP.bits(), PRI = Interest.PRI.bits();
     private static final int MAX_IOV = 64;
 
     private final EventLoop loop;
@@ -59,6 +61,9 @@ public final class Connection extends Registration {
     private boolean inputPending = true;  // input may be waiting: no EAGAIN seen since the last edge
     private boolean inputClosed;
     private boolean hangupSeen;        // RDHUP/HUP/ERR reported: read to EAGAIN or EOF, no shortcut
+    private boolean urgentSeen;        // PRI reported since the last EAGAIN: read to EAGAIN, no shortcut
+    /** Whether a short read may be taken as an empty receive queue: TCP only (see readInput). */
+    private final boolean shortReadDrains;
     private boolean shutdownOutputRequested;
     private boolean outputShutdown;
     private boolean closeRequested;
@@ -76,6 +81,7 @@ public final class Connection extends Registration {
         this.socket = socket;
         this.handler = handler;
         this.config = loop.config;
+        this.shortReadDrains = socket instanceof TcpStream;
     }
 
     /**
@@ -308,7 +314,8 @@ public final class Connection extends Registration {
             if ((bits & (OUT | ERR)) != 0 && !queueEmpty()) flush();
             if (closed) return;
             if ((bits & (RDHUP | HUP | ERR)) != 0) hangupSeen = true;
-            if ((bits & (IN | RDHUP | HUP | ERR)) != 0) {
+            if ((bits & PRI) != 0) urgentSeen = true;
+            if ((bits & (IN | PRI | RDHUP | HUP | ERR)) != 0) {
                 inputPending = true;
                 readInput();
             }
@@ -355,6 +362,7 @@ public final class Connection extends Registration {
                 int n = socket.read(dst);
                 if (n == Descriptor.WOULD_BLOCK) {
                     inputPending = false;
+                    urgentSeen = false;   // the mark, if any, was passed: a new one raises PRI again
                     return;
                 }
                 if (n == Descriptor.EOF) {
@@ -370,11 +378,23 @@ public final class Connection extends Registration {
                 budget -= n;
                 progressed = true;
                 loop.count(EventLoop.READ, n);
-                // A read that did not fill the buffer emptied the receive queue; bytes arriving
-                // later raise a new edge (every arrival wakes epoll, ET or not), so the read
-                // that would only say EAGAIN is skipped. Not once a hang-up was reported: the
-                // FIN or error behind the data must still be read.
-                boolean drained = n < dst.byteSize() && !hangupSeen;
+                // A short read is proof of an empty receive queue only where the kernel says so;
+                // then the read that would only say EAGAIN is skipped, since bytes arriving later
+                // raise a new edge (each arrival calls sk_data_ready, which re-arms an ET item).
+                // - TCP: tcp_recvmsg copies skb after skb until the buffer is full or the queue
+                //   is empty (packets held in the backlog are queued on release_sock, which
+                //   wakes epoll again), with one exception: it stops at the urgent mark while
+                //   urgent data is pending (TCP_URG_VALID), with or without SO_OOBINLINE, and
+                //   the bytes behind the mark raise no new edge. tcp_poll reports EPOLLPRI for
+                //   exactly that state, in the mask computed when the event is collected, and
+                //   urgent data arriving after that wakes epoll again: so without PRI since the
+                //   last EAGAIN, a short read means empty.
+                // - AF_UNIX: unix_stream_read_generic stops after bytes that carried SCM_RIGHTS,
+                //   at a change of writer credentials under SO_PASSCRED, and at an MSG_OOB mark,
+                //   all with more queued and no new edge: never a proof, read to EAGAIN.
+                // - Not once a hang-up was reported: the FIN or error behind the data must
+                //   still be read.
+                boolean drained = n < dst.byteSize() && shortReadDrains && !urgentSeen && !hangupSeen;
                 if (!lingering) {
                     handler.onRead(this, n == bufferSize ? buffer : loop.readSlice(n));
                     if (closed || (!reading && !lingering)) {
