@@ -4,13 +4,16 @@ import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.Interest;
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.socket.Option;
+import io.ffmepoll.socket.ReceivedDescriptor;
 import io.ffmepoll.socket.StreamSocket;
 import io.ffmepoll.socket.TcpStream;
+import io.ffmepoll.socket.UnixStream;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  * <p>Registered once with {@code IN | OUT | RDHUP | PRI | ET}: reading, writing and backpressure
  * never call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
  * output that the socket does not take at once is copied into pooled native chunks and sent
- * with gathering {@code writev} when the socket reports {@code OUT}.
+ * with gathering {@code writev} when the socket reports {@code OUT}. A Unix-domain connection
+ * also receives the descriptors sent with its bytes ({@link Handler#onDescriptors}).
  * <p>Methods that act ({@code write}, {@code pauseReading}, {@code close}...) must be called on
  * the connection's loop thread (inside handler callbacks, or in a task given to
  * {@link #loop()}{@code .execute}); elsewhere they throw {@link IllegalStateException}. The
@@ -64,6 +68,13 @@ public final class Connection extends Registration {
     private boolean urgentSeen;        // PRI reported since the last EAGAIN: read to EAGAIN, no shortcut
     /** Whether a short read may be taken as an empty receive queue: TCP only (see readInput). */
     private final boolean shortReadDrains;
+    /**
+     * A Unix stream is read with recvmsg so that descriptors sent with the bytes are received
+     * (a plain recv makes the kernel close them); they wait here for {@link Handler#onDescriptors}.
+     * Null for TCP.
+     */
+    private final UnixStream unix;
+    private final ArrayList<ReceivedDescriptor> received;
     private boolean shutdownOutputRequested;
     private boolean outputShutdown;
     private boolean closeRequested;
@@ -82,6 +93,8 @@ public final class Connection extends Registration {
         this.handler = handler;
         this.config = loop.config;
         this.shortReadDrains = socket instanceof TcpStream;
+        this.unix = socket instanceof UnixStream u ? u : null;
+        this.received = unix != null ? new ArrayList<>(0) : null;
     }
 
     /**
@@ -359,7 +372,7 @@ public final class Connection extends Registration {
                     return;
                 }
                 MemorySegment dst = budget >= bufferSize ? buffer : loop.readSlice(budget);
-                int n = socket.read(dst);
+                int n = unix != null ? unix.receiveDescriptors(dst, received) : socket.read(dst);
                 if (n == Descriptor.WOULD_BLOCK) {
                     inputPending = false;
                     urgentSeen = false;   // the mark, if any, was passed: a new one raises PRI again
@@ -395,6 +408,10 @@ public final class Connection extends Registration {
                 // - Not once a hang-up was reported: the FIN or error behind the data must
                 //   still be read.
                 boolean drained = n < dst.byteSize() && shortReadDrains && !urgentSeen && !hangupSeen;
+                if (unix != null && !received.isEmpty()) {
+                    deliverDescriptors();
+                    if (closed || (closeRequested && !lingering)) return;   // closed from onDescriptors
+                }
                 if (!lingering) {
                     handler.onRead(this, n == bufferSize ? buffer : loop.readSlice(n));
                     if (closed || (!reading && !lingering)) {
@@ -409,6 +426,19 @@ public final class Connection extends Registration {
             }
         } finally {
             if (progressed) lastActivity = System.nanoTime();
+        }
+    }
+
+    /**
+     * Offers the descriptors just received to the handler (unless closing) and closes those it
+     * did not take, even if it throws: each is closed exactly once, by the handler or here.
+     */
+    private void deliverDescriptors() {
+        try {
+            if (!lingering && !closeRequested) handler.onDescriptors(this, received);
+        } finally {
+            for (int i = 0; i < received.size(); i++) received.get(i).close();
+            received.clear();
         }
     }
 

@@ -1,6 +1,9 @@
 package io.ffmepoll.reactor;
 
+import io.ffmepoll.socket.ReceivedDescriptor;
+
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * What a connection does with its events. One handler per connection, called only on the
@@ -34,6 +37,22 @@ public interface Handler {
      * what you keep; {@link Connection#write(MemorySegment)} copies what it cannot send at once).
      */
     void onRead(Connection c, MemorySegment data);
+
+    /**
+     * File descriptors arrived ({@code SCM_RIGHTS}; Unix-domain connections only), with bytes
+     * that the {@link #onRead} call right after this one delivers. Each arrives close-on-exec.
+     * <p>Ownership: {@code fds} is the connection's list, valid during this call only. To keep a
+     * descriptor, remove it from the list; it is then the handler's to close, exactly once.
+     * Every descriptor still in the list when this returns (or throws) is closed by the reactor,
+     * so the default, which keeps none, leaks nothing. Descriptors that arrive while the
+     * connection is closing are closed unseen.
+     * {@snippet :
+     * public void onDescriptors(Connection c, List<ReceivedDescriptor> fds) {
+     *     if (!fds.isEmpty()) pendingFile = fds.remove(0);   // ours now; the rest are closed
+     * }
+     * }
+     */
+    default void onDescriptors(Connection c, List<ReceivedDescriptor> fds) {}
 
     /**
      * Queued output crossed the high watermark ({@code writable == false}) or fell back to the
