@@ -110,56 +110,54 @@ class LostEdgeTest {
         });
     }
 
-    @Test
-    void unixScmRightsBoundaryDoesNotLoseTheRestOfTheInput() {
+    /** Queues input on a Unix pair before the reader is registered. */
+    interface UnixInput {
+        void queue(UnixStream reader, UnixStream peer) throws Exception;
+    }
+
+    /** Queues input with {@code input}, registers the reader, and expects all of it. */
+    private static void assertUnixInputArrives(String boundary, UnixInput input) {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            try (Reactor r = Net.small().loops(1).build(); EventFd passed = EventFd.open()) {
+            try (Reactor r = Net.small().loops(1).build()) {
                 UnixStream[] pair = UnixStream.pair();
                 try (UnixStream peer = pair[1]) {
-                    peer.sendDescriptors(ascii("AAAA"), passed);   // a read stops after the bytes that carry fds
-                    peer.write(ascii("CCCC"));
+                    input.queue(pair[0], peer);
                     Collect h = new Collect(8);
                     Connection c = r.register(pair[0], h).get(5, TimeUnit.SECONDS);
-                    assertEquals("AAAACCCC", h.await(c), "input behind an SCM_RIGHTS boundary");
+                    assertEquals("AAAACCCC", h.await(c), "input behind " + boundary);
                 }
             }
         });
     }
 
     @Test
+    void unixScmRightsBoundaryDoesNotLoseTheRestOfTheInput() throws Exception {
+        try (EventFd passed = EventFd.open()) {
+            assertUnixInputArrives("an SCM_RIGHTS boundary", (reader, peer) -> {
+                peer.sendDescriptors(ascii("AAAA"), passed);   // a read stops after the bytes that carry fds
+                peer.write(ascii("CCCC"));
+            });
+        }
+    }
+
+    @Test
     void unixPasscredWriterBoundaryDoesNotLoseTheRestOfTheInput() {
-        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            try (Reactor r = Net.small().loops(1).build()) {
-                UnixStream[] pair = UnixStream.pair();
-                try (UnixStream peer = pair[1]) {
-                    // With SO_PASSCRED a read never glues bytes whose recorded writers differ. Bytes
-                    // sent before the reader asked for credentials carry none, those after carry the
-                    // sender's: that is such a boundary.
-                    peer.write(ascii("AAAA"));
-                    setIntOption(pair[0], Linux.SOL_SOCKET(), SO_PASSCRED, 1);
-                    peer.write(ascii("CCCC"));
-                    Collect h = new Collect(8);
-                    Connection c = r.register(pair[0], h).get(5, TimeUnit.SECONDS);
-                    assertEquals("AAAACCCC", h.await(c), "input behind a writer boundary");
-                }
-            }
+        assertUnixInputArrives("a writer boundary", (reader, peer) -> {
+            // With SO_PASSCRED a read never glues bytes whose recorded writers differ
+            // (unix_skb_scm_eq). Bytes sent before the reader asked for credentials carry none,
+            // those after carry the sender's: that is such a boundary.
+            peer.write(ascii("AAAA"));
+            setIntOption(reader, Linux.SOL_SOCKET(), SO_PASSCRED, 1);
+            peer.write(ascii("CCCC"));
         });
     }
 
     @Test
     void unixOobMarkDoesNotLoseTheRestOfTheInput() {
-        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            try (Reactor r = Net.small().loops(1).build()) {
-                UnixStream[] pair = UnixStream.pair();
-                try (UnixStream peer = pair[1]) {
-                    peer.write(ascii("AAAA"));
-                    sendRaw(peer, (byte) 'B', MSG_OOB);   // a read stops at the OOB mark
-                    peer.write(ascii("CCCC"));
-                    Collect h = new Collect(8);
-                    Connection c = r.register(pair[0], h).get(5, TimeUnit.SECONDS);
-                    assertEquals("AAAACCCC", h.await(c), "input behind the OOB mark");
-                }
-            }
+        assertUnixInputArrives("the OOB mark", (reader, peer) -> {
+            peer.write(ascii("AAAA"));
+            sendRaw(peer, (byte) 'B', MSG_OOB);   // a read stops at the OOB mark
+            peer.write(ascii("CCCC"));
         });
     }
 }
