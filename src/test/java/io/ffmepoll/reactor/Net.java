@@ -74,4 +74,13 @@ final class Net {
         }
         return now;
     }
+
+    /** Waits up to 10 s for {@code latch}; for tasks that hold a loop (no checked exception). */
+    static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

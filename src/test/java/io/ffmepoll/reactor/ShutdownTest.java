@@ -195,7 +195,7 @@ class ShutdownTest {
                         byte kind = data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
                         if (kind == 'W') {
                             Thread.ofPlatform().start(() -> {   // a worker computes the reply
-                                awaitQuietly(shutdownBegun);
+                                Net.awaitQuietly(shutdownBegun);
                                 sleepQuietly(200);
                                 c.loop().execute(() -> reply(c, "worker reply"));
                             });
@@ -241,14 +241,6 @@ class ShutdownTest {
     private static void reply(Connection c, String text) {
         c.write(text.getBytes());
         c.close();
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void sleepQuietly(long ms) {

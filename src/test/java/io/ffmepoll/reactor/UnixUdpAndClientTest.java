@@ -160,7 +160,7 @@ class UnixUdpAndClientTest {
                 for (boolean registeredFirst : new boolean[] {false, true}) {
                     CountDownLatch held = new CountDownLatch(1);
                     CountDownLatch release = new CountDownLatch(1);
-                    loop.execute(() -> awaitQuietly(release));   // registration waits behind this
+                    loop.execute(() -> Net.awaitQuietly(release));   // registration waits behind this
                     CompletableFuture<Connection> f = r.connect(remote, client);
                     if (registeredFirst) {
                         // Tasks run in order in one batch: the registration, then this one, which
@@ -168,7 +168,7 @@ class UnixUdpAndClientTest {
                         CountDownLatch releaseAgain = new CountDownLatch(1);
                         loop.execute(() -> {
                             held.countDown();
-                            awaitQuietly(releaseAgain);
+                            Net.awaitQuietly(releaseAgain);
                         });
                         release.countDown();
                         assertTrue(held.await(5, TimeUnit.SECONDS));
@@ -193,17 +193,9 @@ class UnixUdpAndClientTest {
         CountDownLatch release = new CountDownLatch(1);
         loop.execute(() -> {
             held.countDown();
-            awaitQuietly(release);
+            Net.awaitQuietly(release);
         });
         assertTrue(held.await(5, TimeUnit.SECONDS), "loop " + loop.index() + " not held");
         return release;
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
