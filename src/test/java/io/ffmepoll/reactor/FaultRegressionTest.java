@@ -2,7 +2,6 @@ package io.ffmepoll.reactor;
 
 import io.ffmepoll.internal.sys.FaultPlan;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -93,11 +92,9 @@ class FaultRegressionTest {
      * Seed 228 (TCP echo, one short read at a mark): a read shorter than the buffer is taken
      * for "drained", but at TCP's urgent mark or an AF_UNIX SCM_RIGHTS boundary the rest is
      * already there and no edge will announce it; the client, waiting for its echo before it
-     * half-closes, saw 1 of 6,964 bytes. Issue 8 item 13, fixed separately; enable with it
-     * (and drop SHORT_READ_AT_MARK from FaultScheduleTest.KNOWN_OPEN).
+     * half-closes, saw 1 of 6,964 bytes. Issue 8 item 13, fixed on main by its own change.
      */
     @Test
-    @Disabled("issue 8 item 13 (lost edge after a short read) is open")
     void shortReadAtAMarkDoesNotStallTheConnection() throws Exception {
         passes(228, FaultPlan.SHORT_READ_AT_MARK);
     }

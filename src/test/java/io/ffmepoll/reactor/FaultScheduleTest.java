@@ -30,11 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class FaultScheduleTest {
 
-    /**
-     * Kinds left out of the default run while a defect they expose is open: a short read with
-     * no edge after it (urgent mark, SCM_RIGHTS boundary) stalls a connection, issue 8 item 13.
-     */
-    static final int KNOWN_OPEN = FaultPlan.SHORT_READ_AT_MARK;
+    /** Kinds left out of the default run while a defect they expose is open (none now). */
+    static final int KNOWN_OPEN = 0;
 
     @Test
     void seededSchedulesKeepEveryInvariant() throws Exception {

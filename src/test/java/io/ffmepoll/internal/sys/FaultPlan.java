@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *     fewer messages. Bytes are never invented or lost: the rest stays in the socket or with
  *     the caller. As for EAGAIN, the fd's next wait reports IN (OUT): the kernel's timeline
  *     when only that much had arrived (or fitted) and the rest came (or freed) just after.</li>
- * <li>{@link #SHORT_READ_AT_MARK}: a short read with no event after it, as TCP gives at the
- *     urgent mark and AF_UNIX at an SCM_RIGHTS or credentials boundary: the rest is there at
- *     once, and no new edge will announce it.</li>
+ * <li>{@link #SHORT_READ_AT_MARK}: a short read with no new edge after it, as AF_UNIX gives at
+ *     an SCM_RIGHTS or credentials boundary; for TCP, which stops short only at the urgent
+ *     mark, the next wait reports PRI as tcp_poll does for pending urgent data.</li>
  * <li>{@link #CLOSE_EINTR}: close(2) runs and reports EINTR, as Linux may (the fd is gone).</li>
  * <li>{@link #ACCEPT_ERRORS}: ENOBUFS, ENOMEM, ECONNABORTED or EINTR from accept4, without
  *     taking the pending connection.</li>
@@ -61,7 +61,8 @@ public final class FaultPlan implements Faults {
     private static final String[] KIND_NAMES = {"EINTR_WAIT", "EARLY_WAIT", "SPURIOUS", "EAGAIN", "SHORT_READ",
             "SHORT_WRITE", "CLOSE_EINTR", "ACCEPT_ERRORS", "CREATE_ERRORS", "IO_ERRORS", "SHORT_READ_AT_MARK"};
 
-    private static final int IN = Linux.EPOLLIN(), OUT = Linux.EPOLLOUT(), ONESHOT = Linux.EPOLLONESHOT();
+    private static final int IN = Linux.EPOLLIN(), OUT = Linux.EPOLLOUT(), PRI = Linux.EPOLLPRI(),
+            ONESHOT = Linux.EPOLLONESHOT();
     private static final int ADD = Linux.EPOLL_CTL_ADD(), MOD = Linux.EPOLL_CTL_MOD(), DEL = Linux.EPOLL_CTL_DEL();
     private static final int E_INTR = Linux.EINTR(), E_AGAIN = Linux.EAGAIN(), E_MFILE = Linux.EMFILE(),
             E_NFILE = Linux.ENFILE(), E_NOMEM = Linux.ENOMEM(), E_NOBUFS = Linux.ENOBUFS(),
@@ -100,6 +101,8 @@ public final class FaultPlan implements Faults {
 
     // ---- what the kernel holds, as seen through the calls (guarded by this)
     private final byte[] fdKinds = new byte[1 << 16];
+    /** The socket family of each fd number, where known (0 otherwise). */
+    private final byte[] fdFamilies = new byte[1 << 16];
     /** epfd -> (fd -> {events, data}) for successful ADD/MOD. */
     private final Map<Integer, Map<Integer, long[]>> registered = new HashMap<>();
     /** fd -> readiness bits denied by an injected EAGAIN, reported by its next wait. */
@@ -330,7 +333,7 @@ public final class FaultPlan implements Faults {
         for (Map.Entry<Integer, Integer> o : owed.entrySet()) {
             long[] reg = set.get(o.getKey());
             if (reg == null || (reg[0] & ONESHOT) != 0) continue;
-            int bits = o.getValue() & (int) reg[0] & (IN | OUT);
+            int bits = o.getValue() & (int) reg[0] & (IN | OUT | PRI);
             if (bits != 0) out.add(new long[] {o.getKey(), bits, reg[1], 1});
         }
         if (roll(r, SPURIOUS)) {
@@ -400,6 +403,7 @@ public final class FaultPlan implements Faults {
         try {
             int fd = Sys.socket(domain, type, protocol);
             created(fd, (type & 0xf) == Linux.SOCK_STREAM() ? STREAM : DATAGRAM);
+            if (fd >= 0 && fd < fdFamilies.length) fdFamilies[fd] = (byte) domain;
             return fd;
         } finally {
             exit();
@@ -441,6 +445,7 @@ public final class FaultPlan implements Faults {
         try {
             int c = Sys.accept4(fd, addr, len, flags);
             created(c, STREAM);
+            if (c >= 0 && c < fdFamilies.length && fd >= 0 && fd < fdFamilies.length) fdFamilies[c] = fdFamilies[fd];
             return c;
         } finally {
             exit();
@@ -506,6 +511,10 @@ public final class FaultPlan implements Faults {
             return shorter(r, len);
         }
         if (kind == SHORT_READ && roll(r, SHORT_READ_AT_MARK)) {
+            // TCP stops short only at the urgent mark, which tcp_poll reports as PRI; an
+            // AF_UNIX stream stops at SCM_RIGHTS and credential boundaries with no event at all.
+            int family = fd < fdFamilies.length ? fdFamilies[fd] : 0;
+            if (family == Linux.AF_INET() || family == Linux.AF_INET6()) owe(fd, PRI);
             inject(SHORT_READ_AT_MARK, 0);
             return shorter(r, len);
         }
