@@ -39,6 +39,8 @@ final class IoScratch {
     final long[] partOffset = new long[IOV_MAX];
     /** What the last gather offered: its byte count, and whether that was every part. */
     long gathered;
+    /** Bytes of {@link #staging} the iovecs being built already use. */
+    long staged;
     boolean complete;
 
     private IoScratch() {

@@ -12,6 +12,7 @@ import io.ffmepoll.internal.sys.Leases;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.SocketAddress;
@@ -372,16 +373,77 @@ public abstract class SocketDescriptor extends Descriptor {
         return o instanceof MemorySegment m ? m : MemorySegment.ofBuffer((ByteBuffer) o);
     }
 
+    /** Owns no arena: a confined segment is never accessible by it, any other kind always is. */
+    private static final Thread NO_OWNER = Thread.ofVirtual().unstarted(() -> { });
+    private static final MemorySegment.Scope GLOBAL = Arena.global().scope();
+
+    /**
+     * Checks a segment whose address goes into an iovec exactly as the linker checks a downcall
+     * argument, and says whether that address may reach the kernel as is.
+     * <p>A segment passed as a downcall argument is checked (alive, accessible from this thread)
+     * and its scope is held for the call by the linker itself; an address stored inside a struct
+     * is a bare number, and JDK 22 has no public way to hold a scope. So: a closed scope throws
+     * {@link IllegalStateException}, another thread's confined segment throws
+     * {@link WrongThreadException}, and an address goes into the iovec directly only when nothing
+     * can free its memory before the call returns:
+     * <ul>
+     * <li>confined to this thread: only the owner can close a confined arena, and the owner is
+     *     busy in this call (no callback runs user code until it returns);
+     * <li>the global scope ({@code Arena.global()}, {@code MemorySegment.ofAddress}): never freed.
+     * </ul>
+     * Every other native segment (a shared arena, which any thread may close at any moment, or
+     * an automatic arena or a direct buffer, which the public API cannot tell from a shared one)
+     * is copied through staging like heap memory: the copy is a scoped access, so a concurrent
+     * close makes it throw instead of freeing memory the kernel is using.
+     * @return true to pass the address directly, false to stage the bytes
+     */
+    static boolean passDirectly(MemorySegment part) {
+        if (!part.scope().isAlive()) throw new IllegalStateException("Already closed");
+        if (!part.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("Attempted access outside owning thread");
+        }
+        return part.isNative() && (!part.isAccessibleBy(NO_OWNER) || GLOBAL.equals(part.scope()));
+    }
+
+    /** Checks every part as {@link #passDirectly} does, before any byte moves. */
+    private static void checkParts(Object[] parts, int offset, int length, boolean destination) {
+        for (int i = offset, end = offset + length; i < end; i++) {
+            MemorySegment m = segment(parts[i]);
+            passDirectly(m);
+            if (destination) writable(m);
+        }
+    }
+
+    /**
+     * Points iovec {@code n} at {@code len} bytes of {@code m} from {@code from}: its own address
+     * when {@link #passDirectly} allows, else the next free bytes of staging (copied in when
+     * {@code copyIn}).
+     * @return the bytes the iovec covers: {@code len}, fewer when staging filled up, 0 (and no
+     *         iovec) when it is full
+     */
+    private static long place(IoScratch io, int n, MemorySegment m, long from, long len, boolean copyIn) {
+        if (passDirectly(m)) {
+            io.iovec(n, m.address() + from, len);
+            return len;
+        }
+        long room = STAGING - io.staged;
+        if (room == 0 && len > 0) return 0;
+        long c = Math.min(len, room);
+        if (copyIn) MemorySegment.copy(m, from, io.staging, io.staged, c);
+        io.iovec(n, io.staging.address() + io.staged, c);
+        io.staged += c;
+        return c;
+    }
+
     /**
      * Fills the thread's iovec array from {@code parts[offset, offset+length)} (MemorySegment or
      * ByteBuffer elements), leaving out the first {@code skip} bytes of their concatenation.
-     * Heap parts go through staging (copied in when {@code copyIn}). Records in {@code io} the
-     * bytes gathered, whether that was everything, and each iovec's part and offset.
+     * Parts that cannot be passed directly go through staging (see {@link #place}). Records in
+     * {@code io} the bytes gathered, whether that was everything, and each iovec's part and offset.
      * @return the iovec count; stops at IOV_MAX or when staging is full
      */
     private static int gather(IoScratch io, Object[] parts, int offset, int length, long skip, boolean copyIn) {
-        long stagingBase = io.staging.address();
-        long staged = 0;
+        io.staged = 0;
         long bytes = 0;
         int n = 0;
         boolean complete = true;
@@ -395,27 +457,17 @@ public abstract class SocketDescriptor extends Descriptor {
             long from = skip;
             long len = size - from;
             skip = 0;
-            if (!copyIn) writable(m);
             if (n == IoScratch.IOV_MAX) {
                 complete = false;
                 break;
             }
-            io.part[n] = i;
-            io.partOffset[n] = from;
-            if (m.isNative()) {
-                io.iovec(n++, m.address() + from, len);
-                bytes += len;
-                continue;
-            }
-            long room = STAGING - staged;
-            if (room == 0) {
+            long c = place(io, n, m, from, len, copyIn);
+            if (c == 0) {
                 complete = false;
                 break;
             }
-            long c = Math.min(len, room);
-            if (copyIn) MemorySegment.copy(m, from, io.staging, staged, c);
-            io.iovec(n++, stagingBase + staged, c);
-            staged += c;
+            io.part[n] = i;
+            io.partOffset[n++] = from;
             bytes += c;
             if (c < len) {
                 complete = false;
@@ -427,15 +479,16 @@ public abstract class SocketDescriptor extends Descriptor {
         return n;
     }
 
-    /** After a scatter read of {@code got} bytes, copies the heap parts out of staging. */
+    /** After a scatter read of {@code got} bytes, copies the staged parts out of staging. */
     private static void scatterBack(IoScratch io, Object[] parts, int iovCount, long got) {
         long stagingBase = io.staging.address();
         long left = got;
         for (int j = 0; j < iovCount && left > 0; j++) {
             long take = Math.min(io.iovLength(j), left);
-            MemorySegment m = segment(parts[io.part[j]]);
-            if (!m.isNative()) {
-                MemorySegment.copy(io.staging, io.iovBase(j) - stagingBase, m, io.partOffset[j], take);
+            long at = io.iovBase(j) - stagingBase;
+            // A part passed directly cannot lie inside staging, which is our own allocation.
+            if (at >= 0 && at < io.staging.byteSize()) {
+                MemorySegment.copy(io.staging, at, segment(parts[io.part[j]]), io.partOffset[j], take);
             }
             left -= take;
         }
@@ -459,6 +512,7 @@ public abstract class SocketDescriptor extends Descriptor {
      */
     final long writeVector(Object[] parts, int offset, int length) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
+        checkParts(parts, offset, length, false);
         if (deferredErrno != 0) throwDeferred("sendmsg");
         IoScratch io = IoScratch.current();
         long total = 0;
@@ -488,6 +542,7 @@ public abstract class SocketDescriptor extends Descriptor {
      */
     final long readVector(Object[] parts, int offset, int length, boolean stream) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
+        checkParts(parts, offset, length, true);
         if (deferredErrno != 0) throwDeferred("readv");
         IoScratch io = IoScratch.current();
         long total = 0;
@@ -556,16 +611,11 @@ public abstract class SocketDescriptor extends Descriptor {
         if (deferredErrno != 0) throwDeferred("sendmsg");
         IoScratch io = IoScratch.current();
         long want = Math.min(data.byteSize(), Integer.MAX_VALUE);
-        if (data.isNative()) {
-            io.iovec(0, data.address(), want);
-        } else {
-            if (want > STAGING) {
-                if (!stream) throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING + " bytes");
-                want = STAGING;
-            }
-            MemorySegment.copy(data, 0, io.staging, 0, want);
-            io.iovec(0, io.staging.address(), want);
+        if (!passDirectly(data) && want > STAGING && !stream) {
+            throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING + " bytes");
         }
+        io.staged = 0;
+        want = place(io, 0, data, 0, want, true);
         MemorySegment msg = io.msghdr(1);
         Descriptor[] held = new Descriptor[fds.length];
         Leases.Access leases = Leases.access();
@@ -605,9 +655,9 @@ public abstract class SocketDescriptor extends Descriptor {
         if (deferredErrno != 0) throwDeferred("recvmsg");
         IoScratch io = IoScratch.current();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        boolean staged = !dst.isNative();
-        if (staged) want = Math.min(want, STAGING);
-        io.iovec(0, staged ? io.staging.address() : dst.address(), want);
+        io.staged = 0;
+        want = place(io, 0, dst, 0, want, false);
+        boolean staged = io.staged > 0;
         MemorySegment msg = io.msghdr(1);
         msghdr.msg_control(msg, io.control);
         msghdr.msg_controllen(msg, io.control.byteSize());

@@ -19,8 +19,14 @@ import java.nio.ByteBuffer;
  * {@link NativeIOException} {@code EPIPE} instead of raising {@code SIGPIPE}. A reset connection
  * throws {@code ECONNRESET}.
  * <p>Native {@link MemorySegment}s and direct {@link ByteBuffer}s go straight to the kernel;
- * heap arrays and buffers are copied through a per-thread native staging buffer. Either way a
- * short count means the kernel had no more room or data at that moment.
+ * heap arrays and buffers are copied through native staging memory. Either way a short count
+ * means the kernel had no more room or data at that moment.
+ * <p>Every segment is checked as a downcall checks its arguments: one whose arena is closed
+ * throws {@link IllegalStateException}, one confined to another thread throws
+ * {@link WrongThreadException}, the vectored calls included. In a vectored call a part goes to
+ * the kernel by address only when nothing can free it before the call returns (confined to the
+ * calling thread, or global); parts of shared or automatic arenas and direct buffers are copied
+ * through staging, since another thread could close a shared arena in mid-call.
  * {@snippet :
  * // Edge-triggered: drain until WOULD_BLOCK, then wait for the next edge.
  * for (;;) {
