@@ -1,5 +1,7 @@
 package io.ffmepoll.socket;
 
+import io.ffmepoll.internal.sys.Control;
+import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.NativeIOException;
@@ -24,10 +26,10 @@ import java.util.Objects;
  * A non-blocking, close-on-exec socket owned by this object: the common part of every socket
  * kind (addresses, typed options, and the I/O core the subclasses expose).
  * <p>Every socket is created with {@code SOCK_NONBLOCK | SOCK_CLOEXEC} and closed exactly once
- * (see {@link Descriptor}). I/O never allocates native memory per call: addresses go through
- * the thread's {@link NativeScratch}, and heap arrays and buffers are copied through a
- * per-thread native staging buffer, because the errno-capturing downcalls cannot take heap
- * memory.
+ * (see {@link Descriptor}). I/O does not allocate native memory per call: addresses go through
+ * the thread's {@link NativeScratch}, and heap arrays and buffers are copied through pooled
+ * native staging, because the errno-capturing downcalls cannot take heap memory (a heap
+ * datagram larger than 64 KiB is staged whole in a temporary the size of the call).
  * {@snippet :
  * try (TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0), 128)) {
  *     InetSocketAddress bound = listener.localAddress();   // the real port
@@ -52,13 +54,6 @@ public abstract class SocketDescriptor extends Descriptor {
 
     /** The address family: AF_INET, AF_INET6 or AF_UNIX. */
     final int family;
-    /**
-     * An error the kernel reported after a heap-staged call had already moved bytes: those bytes
-     * are returned first and the error is thrown by the next call, so it is never lost (the
-     * kernel reports a socket error such as ECONNRESET only once).
-     */
-    private int deferredErrno;
-
     SocketDescriptor(int fd, int family) {
         super(fd);
         this.family = family;
@@ -237,135 +232,17 @@ public abstract class SocketDescriptor extends Descriptor {
 
     // ---- the I/O core: results are n, EOF or WOULD_BLOCK; other errors throw
 
-    private void throwDeferred(String call) throws NativeIOException {
-        int errno = deferredErrno;
-        if (errno != 0) {
-            deferredErrno = 0;
-            throw Errors.exception(call, -errno);
-        }
-    }
-
-    /**
-     * Refuses a read-only destination: the kernel would write into it anyway, since a downcall
-     * passes only the address.
-     */
-    static void writable(MemorySegment dst) {
-        if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
-    }
-
-    private static int result(String call, long r, long want, boolean stream) throws NativeIOException {
-        if (r > 0) return (int) r;
-        if (r == 0) return stream && want > 0 ? EOF : 0;
-        if (r == -EAGAIN) return WOULD_BLOCK;
-        throw Errors.exception(call, r);
-    }
-
     /**
      * recv(2) into {@code dst}. For a stream, 0 bytes into a non-empty destination is EOF; a
      * datagram socket returns 0 for an empty datagram.
      */
     final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
-        writable(dst);
-        if (deferredErrno != 0) throwDeferred("recv");
-        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        if (dst.isNative()) {
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.recv(fd, dst, want, 0);
-            } finally {
-                release();
-            }
-            return result("recv", r, want, stream);
-        }
-        MemorySegment staging = IoScratch.current().staging;
-        if (!stream) {
-            // One datagram per call: a second recv would merge messages.
-            long chunk = Math.min(want, STAGING);
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.recv(fd, staging, chunk, 0);
-            } finally {
-                release();
-            }
-            if (r > 0) MemorySegment.copy(staging, 0, dst, 0, r);
-            return result("recv", r, want, false);
-        }
-        // Loop over staging-sized chunks so that a short count still means "the socket had no
-        // more": callers that stop at a short read under EPOLLET would otherwise stall.
-        long done = 0;
-        int fd = acquire();
-        try {
-            while (done < want) {
-                long chunk = Math.min(want - done, STAGING);
-                long r = Sys.recv(fd, staging, chunk, 0);
-                if (r > 0) {
-                    MemorySegment.copy(staging, 0, dst, done, r);
-                    done += r;
-                    if (r < chunk) break;
-                    continue;
-                }
-                if (done == 0) return result("recv", r, want, true);
-                if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
-                break;   // EOF and EAGAIN show again on the next call
-            }
-        } finally {
-            release();
-        }
-        return (int) done;
+        return readBytes(dst, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);
     }
 
     /** send(2) with MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE. */
     final int send(MemorySegment src, boolean stream) throws NativeIOException {
-        if (deferredErrno != 0) throwDeferred("send");
-        long want = Math.min(src.byteSize(), Integer.MAX_VALUE);
-        if (src.isNative()) {
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.send(fd, src, want, MSG_NOSIGNAL);
-            } finally {
-                release();
-            }
-            return result("send", r, want, false);
-        }
-        MemorySegment staging = IoScratch.current().staging;
-        if (!stream) {
-            if (want > STAGING) {
-                throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING
-                        + " bytes (got " + want + "); send larger ones from a native segment");
-            }
-            MemorySegment.copy(src, 0, staging, 0, want);
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.send(fd, staging, want, MSG_NOSIGNAL);
-            } finally {
-                release();
-            }
-            return result("send", r, want, false);
-        }
-        long done = 0;
-        int fd = acquire();
-        try {
-            while (done < want) {
-                long chunk = Math.min(want - done, STAGING);
-                MemorySegment.copy(src, done, staging, 0, chunk);
-                long r = Sys.send(fd, staging, chunk, MSG_NOSIGNAL);
-                if (r > 0) {
-                    done += r;
-                    if (r < chunk) break;
-                    continue;
-                }
-                if (done == 0) return result("send", r, want, false);
-                if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
-                break;
-            }
-        } finally {
-            release();
-        }
-        return (int) done;
+        return writeBytes(src, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);
     }
 
     /** A heap or native view of an element of a MemorySegment[] or ByteBuffer[]. */
@@ -513,24 +390,26 @@ public abstract class SocketDescriptor extends Descriptor {
     final long writeVector(Object[] parts, int offset, int length) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
         checkParts(parts, offset, length, false);
-        if (deferredErrno != 0) throwDeferred("sendmsg");
-        IoScratch io = IoScratch.current();
+        throwDeferred("sendmsg");
         long total = 0;
         int fd = acquire();
+        IoScratch io = null;
         try {
+            io = IoScratch.take();
             for (;;) {
                 int n = gather(io, parts, offset, length, total, true);
                 if (n == 0) break;
                 long r = Sys.sendmsg(fd, io.msghdr(n), MSG_NOSIGNAL);
                 if (r < 0) {
-                    if (total == 0) return result("sendmsg", r, 1, false);
-                    if (r != -EAGAIN) deferredErrno = (int) -r;
+                    if (total == 0) return ioResult("sendmsg", r, 1, false);
+                    deferError(r);
                     break;
                 }
                 total += r;
                 if (r < io.gathered || io.complete) break;
             }
         } finally {
+            if (io != null) io.release();
             release();
         }
         return total;
@@ -543,18 +422,19 @@ public abstract class SocketDescriptor extends Descriptor {
     final long readVector(Object[] parts, int offset, int length, boolean stream) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
         checkParts(parts, offset, length, true);
-        if (deferredErrno != 0) throwDeferred("readv");
-        IoScratch io = IoScratch.current();
+        throwDeferred("readv");
         long total = 0;
         int fd = acquire();
+        IoScratch io = null;
         try {
+            io = IoScratch.take();
             for (;;) {
                 int n = gather(io, parts, offset, length, total, false);
                 if (n == 0) break;
                 long r = Sys.readv(fd, io.iovecs, n);
                 if (r <= 0) {
-                    if (total == 0) return result("readv", r, 1, stream);
-                    if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
+                    if (total == 0) return ioResult("readv", r, 1, stream);
+                    deferError(r);
                     break;   // EOF and EAGAIN show again on the next call
                 }
                 scatterBack(io, parts, n, r);
@@ -562,6 +442,7 @@ public abstract class SocketDescriptor extends Descriptor {
                 if (r < io.gathered || io.complete || !stream) break;
             }
         } finally {
+            if (io != null) io.release();
             release();
         }
         return total;
@@ -608,22 +489,19 @@ public abstract class SocketDescriptor extends Descriptor {
         }
         // A zero-length stream write queues nothing, so descriptors would silently not travel.
         if (stream && data.byteSize() == 0) throw new IllegalArgumentException("descriptors need at least one data byte");
-        if (deferredErrno != 0) throwDeferred("sendmsg");
-        IoScratch io = IoScratch.current();
+        throwDeferred("sendmsg");
         long want = Math.min(data.byteSize(), Integer.MAX_VALUE);
-        if (!passDirectly(data) && want > STAGING && !stream) {
-            throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING + " bytes");
-        }
-        io.staged = 0;
-        want = place(io, 0, data, 0, want, true);
-        MemorySegment msg = io.msghdr(1);
         Descriptor[] held = new Descriptor[fds.length];
         Leases.Access leases = Leases.access();
         int fd = acquire();
+        IoScratch io = null;
         try {
+            io = IoScratch.take();
+            want = placeOne(io, data, want, stream, true).byteSize();
+            MemorySegment msg = io.msghdr(1);
             if (fds.length > 0) {
                 MemorySegment c = io.control;
-                c.set(ValueLayout.JAVA_LONG, CMSG_LEN, Control.length(4L * fds.length));
+                c.set(ValueLayout.JAVA_LONG, CMSG_LEN, Control.length(IoScratch.FD_SIZE * fds.length));
                 c.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_SOCKET);
                 c.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
                 for (int i = 0; i < fds.length; i++) {
@@ -631,17 +509,38 @@ public abstract class SocketDescriptor extends Descriptor {
                     // Held for the call, so a racing close cannot hand the kernel a recycled number.
                     int n = leases.acquire(d);
                     held[i] = d;
-                    c.set(ValueLayout.JAVA_INT, Control.DATA + 4L * i, n);
+                    c.set(ValueLayout.JAVA_INT, Control.DATA + IoScratch.FD_SIZE * i, n);
                 }
                 msghdr.msg_control(msg, c);
-                msghdr.msg_controllen(msg, Control.space(4L * fds.length));
+                msghdr.msg_controllen(msg, Control.space(IoScratch.FD_SIZE * fds.length));
             }
             long r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
-            return result("sendmsg", r, want, false);
+            return ioResult("sendmsg", r, want, false);
         } finally {
             for (Descriptor d : held) if (d != null) leases.release(d);
+            if (io != null) io.release();
             release();
         }
+    }
+
+    /**
+     * Points iovec 0 at the first {@code want} bytes of {@code m} for a one-part call: at
+     * {@code m} itself when {@link #passDirectly} allows, else at staging (copied in when
+     * {@code copyIn}): for a stream at most the pooled size, for a datagram all of it, in a
+     * call-sized temporary when larger.
+     * @return the memory iovec 0 covers: a slice of {@code m}, or of staging
+     */
+    private static MemorySegment placeOne(IoScratch io, MemorySegment m, long want, boolean stream, boolean copyIn) {
+        MemorySegment at;
+        if (passDirectly(m)) {
+            at = m.asSlice(0, want);
+        } else {
+            long size = stream ? Math.min(want, STAGING) : want;
+            at = io.staging(size).asSlice(0, size);
+            if (copyIn) MemorySegment.copy(m, 0, at, 0, size);
+        }
+        io.iovec(0, at.address(), at.byteSize());
+        return at;
     }
 
     /**
@@ -652,27 +551,27 @@ public abstract class SocketDescriptor extends Descriptor {
             throws NativeIOException {
         Objects.requireNonNull(out, "out");
         writable(dst);
-        if (deferredErrno != 0) throwDeferred("recvmsg");
-        IoScratch io = IoScratch.current();
+        throwDeferred("recvmsg");
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        io.staged = 0;
-        want = place(io, 0, dst, 0, want, false);
-        boolean staged = io.staged > 0;
-        MemorySegment msg = io.msghdr(1);
-        msghdr.msg_control(msg, io.control);
-        msghdr.msg_controllen(msg, io.control.byteSize());
         int fd = acquire();
-        long r;
+        IoScratch io = null;
         try {
-            r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+            io = IoScratch.take();
+            MemorySegment at = placeOne(io, dst, want, stream, false);
+            boolean staged = !dst.isNative() || at.address() != dst.address();
+            MemorySegment msg = io.msghdr(1);
+            msghdr.msg_control(msg, io.control);
+            msghdr.msg_controllen(msg, io.control.byteSize());
+            long r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+            if (r >= 0) {
+                collectRights(io.control, msghdr.msg_controllen(msg), out);
+                if (r > 0 && staged) MemorySegment.copy(at, 0, dst, 0, r);
+            }
+            return ioResult("recvmsg", r, at.byteSize(), stream);
         } finally {
+            if (io != null) io.release();
             release();
         }
-        if (r >= 0) {
-            collectRights(io.control, msghdr.msg_controllen(msg), out);
-            if (staged && r > 0) MemorySegment.copy(io.staging, 0, dst, 0, r);
-        }
-        return result("recvmsg", r, want, stream);
     }
 
     private static void collectRights(MemorySegment control, long length, List<? super ReceivedDescriptor> out) {
@@ -701,11 +600,5 @@ public abstract class SocketDescriptor extends Descriptor {
         } finally {
             for (int i = added; i < count; i++) wrapped[i].close();
         }
-    }
-
-    /** A segment over {@code bytes[offset, offset+length)}, bounds checked. */
-    static MemorySegment heap(byte[] bytes, int offset, int length) {
-        Objects.checkFromIndexSize(offset, length, bytes.length);
-        return MemorySegment.ofArray(bytes).asSlice(offset, length);
     }
 }

@@ -145,9 +145,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #read(MemorySegment)}
      */
     public int read(ByteBuffer dst) throws NativeIOException {
-        int n = receive(MemorySegment.ofBuffer(dst), true);
-        if (n > 0) dst.position(dst.position() + n);
-        return n;
+        return readBytes(dst, Transfer.STREAM_SOCKET);
     }
 
     /**
@@ -155,7 +153,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #read(MemorySegment)}
      */
     public int read(byte[] dst, int offset, int length) throws NativeIOException {
-        return receive(heap(dst, offset, length), true);
+        return readBytes(dst, offset, length, Transfer.STREAM_SOCKET);
     }
 
     /**
@@ -193,9 +191,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #write(MemorySegment)}
      */
     public int write(ByteBuffer src) throws NativeIOException {
-        int n = send(MemorySegment.ofBuffer(src), true);
-        if (n > 0) src.position(src.position() + n);
-        return n;
+        return writeBytes(src, Transfer.STREAM_SOCKET);
     }
 
     /**
@@ -203,7 +199,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #write(MemorySegment)}
      */
     public int write(byte[] src, int offset, int length) throws NativeIOException {
-        return send(heap(src, offset, length), true);
+        return writeBytes(src, offset, length, Transfer.STREAM_SOCKET);
     }
 
     /**
