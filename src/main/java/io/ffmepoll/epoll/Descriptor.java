@@ -4,6 +4,8 @@ import io.ffmepoll.internal.gen.Linux;
 import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.sys.Leases;
 import io.ffmepoll.internal.sys.Sys;
+import io.ffmepoll.socket.ReceivedDescriptor;
+import io.ffmepoll.socket.SocketDescriptor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -19,14 +21,17 @@ import java.util.Objects;
  * calls in flight only marks it closed; the last call to finish performs the real
  * {@code close(2)}. The fd number is therefore never recycled by the kernel while one of our
  * calls could still use it.
- * <p>Subclasses open their fds with {@code CLOEXEC} and {@code NONBLOCK}.
+ * <p>Subclasses open their fds with {@code CLOEXEC} and {@code NONBLOCK}. The hierarchy is
+ * sealed: only this library makes descriptors, each over a number it opened or received, so no
+ * other code can wrap (and then close) a number it does not own.
  * {@snippet :
  * try (EventFd wake = EventFd.open()) {   // any Descriptor
  *     wake.signal(1);
  * }                                        // closed exactly once
  * }
  */
-public abstract class Descriptor implements AutoCloseable {
+public abstract sealed class Descriptor implements AutoCloseable
+        permits Epoll, EventFd, TimerFd, Pipe.End, SocketDescriptor, ReceivedDescriptor {
 
     /** An I/O result: end of stream. */
     public static final int EOF = -1;
@@ -101,10 +106,21 @@ public abstract class Descriptor implements AutoCloseable {
         }
     }
 
-    /** Ends a use begun with {@link #acquire()}; closes the fd if a close came meanwhile. */
+    /**
+     * Ends a use begun with {@link #acquire()}; closes the fd if a close came meanwhile.
+     * @throws IllegalStateException if no use is in flight (a release without its acquire),
+     *         leaving the state as it was: decrementing a zero count would borrow from the
+     *         closed bit and make a closed descriptor look open
+     */
     protected final void release() {
-        int s = (int) STATE.getAndAdd(this, -1) - 1;
-        if (s == CLOSED) closeNow();
+        for (;;) {
+            int s = state;
+            if ((s & ~CLOSED) == 0) throw new IllegalStateException("release() without acquire() on " + this);
+            if (STATE.compareAndSet(this, s, s - 1)) {
+                if (s - 1 == CLOSED) closeNow();
+                return;
+            }
+        }
     }
 
     /**

@@ -60,7 +60,8 @@ public final class Pipe implements AutoCloseable {
      */
     public static final class End extends Descriptor {
 
-        private End(int fd) {
+        /** Takes ownership of {@code fd}; package-private, so only this package makes ends. */
+        End(int fd) {
             super(fd);
         }
 

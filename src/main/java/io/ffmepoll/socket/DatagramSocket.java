@@ -28,7 +28,7 @@ import java.util.Objects;
  * }
  * }
  */
-public abstract class DatagramSocket extends SocketDescriptor {
+public abstract sealed class DatagramSocket extends SocketDescriptor permits UdpSocket, UnixDatagram {
 
     private MemorySegment senderSlot;
     private MemorySegment senderLength;

@@ -36,11 +36,12 @@ import java.util.Objects;
  *     listener.setOption(Option.TCP_DEFER_ACCEPT, 1);
  * }
  * }
- * <p>Subclasses live in this package only (the constructor is package-private).
+ * <p>Subclasses live in this package only (the hierarchy is sealed).
  * <p>I/O methods on one socket are meant for one thread at a time (the event loop that owns it);
  * {@link #close()} may come from any thread.
  */
-public abstract class SocketDescriptor extends Descriptor {
+public abstract sealed class SocketDescriptor extends Descriptor
+        permits StreamSocket, DatagramSocket, StreamListener {
 
     static final int NONBLOCK_CLOEXEC = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
     static final int SOCK_STREAM = Linux.SOCK_STREAM();
@@ -452,6 +453,9 @@ public abstract class SocketDescriptor extends Descriptor {
     final PeerCredentials peerCredentials0() throws NativeIOException {
         NativeScratch s = NativeScratch.current();
         MemorySegment v = s.option;
+        // The slot holds whatever the thread's last option call left: clear it, and read only
+        // what the kernel says it wrote.
+        v.fill((byte) 0);
         s.setInt(NativeScratch.INTS, (int) ucred.sizeof());
         int fd = acquire();
         int r;
@@ -461,6 +465,10 @@ public abstract class SocketDescriptor extends Descriptor {
             release();
         }
         Errors.check("getsockopt(SO_PEERCRED)", r);
+        int written = s.getInt(NativeScratch.INTS);
+        if (written != ucred.sizeof()) {
+            throw new IllegalStateException("getsockopt(SO_PEERCRED) wrote " + written + " bytes, not " + ucred.sizeof());
+        }
         return new PeerCredentials(ucred.pid(v), ucred.uid(v), ucred.gid(v));
     }
 

@@ -19,7 +19,7 @@ import java.lang.foreign.MemorySegment;
  * }
  * }
  */
-public abstract class StreamListener extends SocketDescriptor {
+public abstract sealed class StreamListener extends SocketDescriptor permits TcpListener, UnixListener {
 
     private static final int ACCEPT_FLAGS = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
 

@@ -37,7 +37,7 @@ import java.nio.ByteBuffer;
  * }
  * }
  */
-public abstract class StreamSocket extends SocketDescriptor {
+public abstract sealed class StreamSocket extends SocketDescriptor permits TcpStream, UnixStream {
 
     private static final int SHUT_RD = Linux.SHUT_RD();
     private static final int SHUT_WR = Linux.SHUT_WR();
