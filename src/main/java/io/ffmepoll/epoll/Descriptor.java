@@ -20,7 +20,8 @@ import java.util.Objects;
  * {@linkplain #acquire() acquires} the descriptor for its duration, and a close that races with
  * calls in flight only marks it closed; the last call to finish performs the real
  * {@code close(2)}. The fd number is therefore never recycled by the kernel while one of our
- * calls could still use it.
+ * calls could still use it. A close that may block in the kernel (a socket with
+ * {@code SO_LINGER}) is done by a daemon closer thread, never by the caller.
  * <p>Subclasses open their fds with {@code CLOEXEC} and {@code NONBLOCK}. The hierarchy is
  * sealed: only this library makes descriptors, each over a number it opened or received, so no
  * other code can wrap (and then close) a number it does not own.
@@ -143,9 +144,23 @@ public abstract sealed class Descriptor implements AutoCloseable
         try {
             beforeClose();
         } finally {
+            // A close(2) that may block (SO_LINGER) goes to a closer thread: this may be an
+            // event loop, or a thread releasing an unrelated call that raced with close().
+            if (closeMayBlock(fd)) {
+                Closer.close(this);
+            } else {
+                closeFd();
+            }
+        }
+    }
+
+    /** The close(2) itself and the after-close step, on the closing thread or a closer thread. */
+    final void closeFd() {
+        try {
             // Linux releases the fd even when close fails (EINTR included), so never retry:
             // a retry could close an fd another thread has just been given.
             Sys.close(fd);
+        } finally {
             afterClose();
         }
     }
@@ -153,7 +168,16 @@ public abstract sealed class Descriptor implements AutoCloseable
     /** Called once, just before the fd is closed; the fd is still valid. */
     protected void beforeClose() {}
 
-    /** Called once, after the fd is closed: free what the descriptor owned. */
+    /**
+     * Whether {@code close(2)} of {@code fd} (still open, about to be closed) may block, as a
+     * socket with {@code SO_LINGER} does; if so the close runs on a closer thread instead of
+     * the caller's. The default: no.
+     */
+    protected boolean closeMayBlock(int fd) {
+        return false;
+    }
+
+    /** Called once, after the fd is closed (maybe on a closer thread): free what the descriptor owned. */
     protected void afterClose() {}
 
     // ---- byte I/O: the one implementation behind every descriptor kind's reads and writes

@@ -27,6 +27,12 @@ public final class ReceivedDescriptor extends Descriptor {
         super(fd);
     }
 
+    /** A received socket may have SO_LINGER on: its close then goes to a closer thread. */
+    @Override
+    protected boolean closeMayBlock(int fd) {
+        return SocketDescriptor.lingers(fd);
+    }
+
     /**
      * Reads into {@code dst} ({@code read(2)}); heap memory is staged as for sockets.
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}

@@ -51,10 +51,17 @@ public abstract sealed class SocketDescriptor extends Descriptor
     private static final int SOL_SOCKET = Linux.SOL_SOCKET();
     private static final int SO_ERROR = Linux.SO_ERROR();
     private static final int SO_PEERCRED = Linux.SO_PEERCRED();
+    private static final int SO_LINGER = Linux.SO_LINGER();
     private static final int STAGING = IoScratch.STAGING_SIZE;
 
     /** The address family: AF_INET, AF_INET6 or AF_UNIX. */
     final int family;
+    /**
+     * Whether SO_LINGER with a positive time may be on: set here, or on the listener this
+     * socket was accepted from (Linux copies it to the sockets it accepts). Checked with
+     * getsockopt at close, so the common close costs no extra call.
+     */
+    volatile boolean mayLinger;
     SocketDescriptor(int fd, int family) {
         super(fd);
         this.family = family;
@@ -149,6 +156,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
                 len = (int) linger.sizeof();
             }
         }
+        if (option.kind == Option.Kind.LINGER && (Integer) value > 0) mayLinger = true;
         int fd = acquire();
         int r;
         try {
@@ -184,6 +192,22 @@ public abstract sealed class SocketDescriptor extends Descriptor
             case LINGER -> linger.l_onoff(v) != 0 ? linger.l_linger(v) : -1;
         };
         return option.type().cast(value);
+    }
+
+    /** A lingering close blocks (see {@link Option#SO_LINGER}): it goes to a closer thread. */
+    @Override
+    protected boolean closeMayBlock(int fd) {
+        return mayLinger && lingers(fd);
+    }
+
+    /** Whether {@code fd} is a socket with SO_LINGER on and a positive time (false on any error). */
+    static boolean lingers(int fd) {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment v = s.option;
+        v.fill((byte) 0);
+        s.setInt(NativeScratch.INTS, (int) linger.sizeof());
+        return Sys.getsockopt(fd, SOL_SOCKET, SO_LINGER, v, s.ints) == 0
+                && linger.l_onoff(v) != 0 && linger.l_linger(v) > 0;
     }
 
     /** SO_ERROR: the pending socket error (read and cleared), 0 if none. */

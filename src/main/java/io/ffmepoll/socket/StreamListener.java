@@ -50,6 +50,12 @@ public abstract sealed class StreamListener extends SocketDescriptor permits Tcp
         throw Errors.exception("accept4", r);
     }
 
+    /** An accepted socket inherits the listener's SO_LINGER (Linux copies it): so does our flag. */
+    final <S extends StreamSocket> S accepted(S socket) {
+        socket.mayLinger = mayLinger;
+        return socket;
+    }
+
     /** bind(2) then listen(2); the caller closes the socket if this throws. */
     final void bindAndListen(java.net.SocketAddress local, int backlog) throws NativeIOException {
         if (backlog < 0) throw new IllegalArgumentException("negative backlog: " + backlog);
