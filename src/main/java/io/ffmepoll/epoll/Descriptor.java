@@ -224,7 +224,7 @@ public abstract sealed class Descriptor implements AutoCloseable
      */
     protected final int readBytes(MemorySegment dst, Transfer how) throws NativeIOException {
         writable(dst);
-        return transfer(dst, how, true);
+        return dst.isNative() ? directRead(dst, how) : staged(dst, how, true);
     }
 
     /**
@@ -233,20 +233,52 @@ public abstract sealed class Descriptor implements AutoCloseable
      * @return bytes written (possibly fewer than offered) or {@link #WOULD_BLOCK}
      */
     protected final int writeBytes(MemorySegment src, Transfer how) throws NativeIOException {
-        return transfer(src, how, false);
+        return src.isNative() ? directWrite(src, how) : staged(src, how, false);
     }
 
-    /** Moves bytes into ({@code in}) or out of {@code user}. */
-    private int transfer(MemorySegment user, Transfer how, boolean in) throws NativeIOException {
+    /*
+     * Native memory goes to the kernel as the call's own argument. One small method per
+     * direction, each with a single call of the kind's system call: it must inline into the
+     * caller, so that a segment the caller sliced for the call is never allocated (the reactor
+     * echoes with no allocation per message). A shared method with both directions compiles
+     * to code too big to inline, and the slice escapes.
+     */
+
+    private int directRead(MemorySegment dst, Transfer how) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred(how.readCall);
+        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
+        int fd = acquire();
+        long r;
+        try {
+            r = how == Transfer.FILE ? Sys.read(fd, dst, want) : Sys.recv(fd, dst, want, 0);
+        } finally {
+            release();
+        }
+        return ioResult(how.readCall, r, want, how.stream);
+    }
+
+    private int directWrite(MemorySegment src, Transfer how) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred(how.writeCall);
+        long want = Math.min(src.byteSize(), Integer.MAX_VALUE);
+        int fd = acquire();
+        long r;
+        try {
+            r = how == Transfer.FILE ? Sys.write(fd, src, want) : Sys.send(fd, src, want, MSG_NOSIGNAL);
+        } finally {
+            release();
+        }
+        return ioResult(how.writeCall, r, want, false);
+    }
+
+    /** Heap memory into ({@code in}) or out of the kernel through staging. */
+    private int staged(MemorySegment user, Transfer how, boolean in) throws NativeIOException {
         String call = in ? how.readCall : how.writeCall;
         throwDeferred(call);
         long want = Math.min(user.byteSize(), Integer.MAX_VALUE);
-        boolean eof = in && how.stream;
-        IoScratch io = user.isNative() ? null : IoScratch.take();
+        IoScratch io = IoScratch.take();
         try {
             int fd = acquire();
             try {
-                if (io == null) return ioResult(call, move(how, in, fd, user, want), want, eof);
                 if (how.stream) return transferStaged(io, fd, user, want, how, in);
                 // One datagram per call (another call would take or make the next message),
                 // so staging the whole of it: the pooled area, or a temporary for a larger one.
@@ -259,7 +291,7 @@ public abstract sealed class Descriptor implements AutoCloseable
                 release();
             }
         } finally {
-            if (io != null) io.release();
+            io.release();
         }
     }
 

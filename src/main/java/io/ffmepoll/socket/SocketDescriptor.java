@@ -177,7 +177,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
         NativeScratch s = NativeScratch.current();
         MemorySegment v = s.option;
         v.fill((byte) 0);
-        s.setInt(NativeScratch.INTS, 64);
+        s.setInt(NativeScratch.INTS, (int) NativeScratch.OPTION_SIZE);
         int fd = acquire();
         int r;
         try {
@@ -264,6 +264,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
     final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
         return readBytes(dst, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);
     }
+
 
     /** send(2) with MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE. */
     final int send(MemorySegment src, boolean stream) throws NativeIOException {
@@ -523,13 +524,14 @@ public abstract sealed class SocketDescriptor extends Descriptor
         if (stream && data.byteSize() == 0) throw new IllegalArgumentException("descriptors need at least one data byte");
         throwDeferred("sendmsg");
         long want = Math.min(data.byteSize(), Integer.MAX_VALUE);
-        Descriptor[] held = new Descriptor[fds.length];
         Leases.Access leases = Leases.access();
         int fd = acquire();
         IoScratch io = null;
+        int held = 0;
         try {
             io = IoScratch.take();
-            want = placeOne(io, data, want, stream, true).byteSize();
+            placeOne(io, data, want, stream, true);
+            want = io.iovLength(0);
             MemorySegment msg = io.msghdr(1);
             if (fds.length > 0) {
                 MemorySegment c = io.control;
@@ -537,10 +539,12 @@ public abstract sealed class SocketDescriptor extends Descriptor
                 c.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_SOCKET);
                 c.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
                 for (int i = 0; i < fds.length; i++) {
-                    Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
-                    // Held for the call, so a racing close cannot hand the kernel a recycled number.
+                    Descriptor d = fds[i];
+                    if (d == null) throw new NullPointerException("fds[" + i + "]");
+                    // Held for the call, so a racing close cannot hand the kernel a recycled
+                    // number; remembered in the scratch, since the caller's array may change.
                     int n = leases.acquire(d);
-                    held[i] = d;
+                    io.held[held++] = d;
                     c.set(ValueLayout.JAVA_INT, Control.DATA + IoScratch.FD_SIZE * i, n);
                 }
                 msghdr.msg_control(msg, c);
@@ -549,7 +553,10 @@ public abstract sealed class SocketDescriptor extends Descriptor
             long r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
             return ioResult("sendmsg", r, want, false);
         } finally {
-            for (Descriptor d : held) if (d != null) leases.release(d);
+            for (int i = 0; i < held; i++) {
+                leases.release(io.held[i]);
+                io.held[i] = null;
+            }
             if (io != null) io.release();
             release();
         }
@@ -560,19 +567,19 @@ public abstract sealed class SocketDescriptor extends Descriptor
      * {@code m} itself when {@link #passDirectly} allows, else at staging (copied in when
      * {@code copyIn}): for a stream at most the pooled size, for a datagram all of it, in a
      * call-sized temporary when larger.
-     * @return the memory iovec 0 covers: a slice of {@code m}, or of staging
+     * @return the staging iovec 0 points at, or null when it points at {@code m}; either way
+     *         {@link IoScratch#iovLength iovLength(0)} is the byte count
      */
     private static MemorySegment placeOne(IoScratch io, MemorySegment m, long want, boolean stream, boolean copyIn) {
-        MemorySegment at;
         if (passDirectly(m)) {
-            at = m.asSlice(0, want);
-        } else {
-            long size = stream ? Math.min(want, STAGING) : want;
-            at = io.staging(size).asSlice(0, size);
-            if (copyIn) MemorySegment.copy(m, 0, at, 0, size);
+            io.iovec(0, m.address(), want);
+            return null;
         }
-        io.iovec(0, at.address(), at.byteSize());
-        return at;
+        long size = stream ? Math.min(want, STAGING) : want;
+        MemorySegment staging = io.staging(size);
+        if (copyIn) MemorySegment.copy(m, 0, staging, 0, size);
+        io.iovec(0, staging.address(), size);
+        return staging;
     }
 
     /**
@@ -589,48 +596,49 @@ public abstract sealed class SocketDescriptor extends Descriptor
         IoScratch io = null;
         try {
             io = IoScratch.take();
-            MemorySegment at = placeOne(io, dst, want, stream, false);
-            boolean staged = !dst.isNative() || at.address() != dst.address();
+            MemorySegment staging = placeOne(io, dst, want, stream, false);
             MemorySegment msg = io.msghdr(1);
             msghdr.msg_control(msg, io.control);
             msghdr.msg_controllen(msg, io.control.byteSize());
             long r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
             if (r >= 0) {
-                collectRights(io.control, msghdr.msg_controllen(msg), out);
-                if (r > 0 && staged) MemorySegment.copy(at, 0, dst, 0, r);
+                collectRights(io, msghdr.msg_controllen(msg), out);
+                if (r > 0 && staging != null) MemorySegment.copy(staging, 0, dst, 0, r);
             }
-            return ioResult("recvmsg", r, at.byteSize(), stream);
+            return ioResult("recvmsg", r, io.iovLength(0), stream);
         } finally {
             if (io != null) io.release();
             release();
         }
     }
 
-    private static void collectRights(MemorySegment control, long length, List<? super ReceivedDescriptor> out) {
-        // Wrap every fd first, so that none leaks if the caller's list refuses elements.
+    /**
+     * Appends a ReceivedDescriptor for every fd in the SCM_RIGHTS messages of {@code control}.
+     * The numbers are gathered in the scratch first (no array per call); every one is owned
+     * from then on, so if the caller's list refuses an element, that one and the rest are closed.
+     */
+    private static void collectRights(IoScratch io, long length, List<? super ReceivedDescriptor> out) {
+        MemorySegment control = io.control;
+        int[] fds = io.fds;
         int count = 0;
-        int[] fds = new int[IoScratch.MAX_FDS];
         for (long at = 0; at + Control.HEADER <= length; ) {
             long len = control.get(ValueLayout.JAVA_LONG, at + CMSG_LEN);
             if (len < Control.HEADER) break;
             if (control.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == SOL_SOCKET
                     && control.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == SCM_RIGHTS) {
-                for (long p = at + Control.DATA; p + 4 <= at + len && count < fds.length; p += 4) {
+                for (long p = at + Control.DATA; p + IoScratch.FD_SIZE <= at + len && count < fds.length;
+                        p += IoScratch.FD_SIZE) {
                     fds[count++] = control.get(ValueLayout.JAVA_INT, p);
                 }
             }
             at += Control.align(len);
         }
-        ReceivedDescriptor[] wrapped = new ReceivedDescriptor[count];
-        for (int i = 0; i < count; i++) wrapped[i] = new ReceivedDescriptor(fds[i]);
         int added = 0;
         try {
-            for (ReceivedDescriptor d : wrapped) {
-                out.add(d);
-                added++;
-            }
+            for (; added < count; added++) out.add(new ReceivedDescriptor(fds[added]));
         } finally {
-            for (int i = added; i < count; i++) wrapped[i].close();
+            // Those not handed over: the one refused (its wrapper was never seen) and the rest.
+            for (int i = added; i < count; i++) Sys.close(fds[i]);
         }
     }
 }

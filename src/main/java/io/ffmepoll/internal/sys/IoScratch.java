@@ -52,6 +52,8 @@ public final class IoScratch {
     public final long[] partOffset = new long[IOV_MAX];
     /** Descriptors received by the last recvmsg, before they are wrapped. */
     public final int[] fds = new int[MAX_FDS];
+    /** Descriptors a send holds for its call; cleared before the scratch goes back. */
+    public final Object[] held = new Object[MAX_FDS];
     /** What the last gather offered: its byte count, and whether that was every part. */
     public long gathered;
     public boolean complete;
