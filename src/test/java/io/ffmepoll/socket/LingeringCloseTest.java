@@ -49,20 +49,11 @@ class LingeringCloseTest {
         assertFalse(fdOpen(fd), "fd " + fd + " was never closed");
     }
 
-    static TcpStream accept(TcpListener listener) throws Exception {
-        for (int i = 0; i < 500; i++) {
-            TcpStream s = listener.accept();
-            if (s != null) return s;
-            Thread.sleep(10);
-        }
-        throw new AssertionError("nothing to accept");
-    }
-
     @Test
     void lingeringCloseDoesNotBlockTheCaller() throws Exception {
         try (TcpListener listener = TcpListener.bind(LOOPBACK, 4, Option.SO_RCVBUF.of(4096));
              TcpStream client = TcpStream.connect(listener.localAddress(), Option.SO_SNDBUF.of(4096));
-             TcpStream server = accept(listener); Arena arena = Arena.ofConfined()) {
+             TcpStream server = NioInteropTest.acceptWithin(listener); Arena arena = Arena.ofConfined()) {
             assertTrue(client.finishConnect());
             client.setOption(Option.SO_LINGER, LINGER_SECONDS);
             assertTrue(fill(client, arena) > 0);
@@ -83,7 +74,7 @@ class LingeringCloseTest {
                 Option.SO_LINGER.of(LINGER_SECONDS));
              TcpStream client = TcpStream.connect(listener.localAddress(), Option.SO_RCVBUF.of(4096));
              Arena arena = Arena.ofConfined()) {
-            TcpStream server = accept(listener);
+            TcpStream server = NioInteropTest.acceptWithin(listener);
             assertEquals(LINGER_SECONDS, server.getOption(Option.SO_LINGER), "inherited from the listener");
             assertTrue(fill(server, arena) > 0);
             int fd = server.fd();

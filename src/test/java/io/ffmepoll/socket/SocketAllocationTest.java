@@ -1,12 +1,12 @@
 package io.ffmepoll.socket;
 
+import io.ffmepoll.epoll.AllocationTest;
 import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.Pipe;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -19,27 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Steady-state socket calls allocate nothing on the Java heap beyond what they return. */
 class SocketAllocationTest {
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
-    interface Op {
-        void run() throws Exception;
-    }
-
-    /** The least bytes per run over several rounds (C2 must have compiled the loop). */
-    private static double bytesPerOp(Op op) throws Exception {
-        long id = Thread.currentThread().threadId();
-        int runs = 20_000;
-        double best = Double.MAX_VALUE;
-        for (int round = 0; round < 15 && best > 0; round++) {
-            long before = THREADS.getThreadAllocatedBytes(id);
-            for (int i = 0; i < runs; i++) op.run();
-            long after = THREADS.getThreadAllocatedBytes(id);
-            best = Math.min(best, (double) (after - before) / runs);
-        }
-        return best;
-    }
-
     /** Each receiveDescriptors allocated an int[253] (1,032 bytes) even when none arrived. */
     @Test
     void receiveDescriptorsAllocatesNoScratchArray() throws Exception {
@@ -48,7 +27,7 @@ class SocketAllocationTest {
             MemorySegment one = arena.allocate(1);
             MemorySegment buf = arena.allocate(16);
             List<ReceivedDescriptor> fds = new ArrayList<>();
-            double perCall = bytesPerOp(() -> {
+            double perCall = AllocationTest.bytesPerOp(() -> {
                 a.write(one);
                 if (b.receiveDescriptors(buf, fds) != 1) throw new AssertionError();
             });
@@ -65,7 +44,7 @@ class SocketAllocationTest {
             MemorySegment one = arena.allocate(1);
             MemorySegment buf = arena.allocate(16);
             Descriptor[] fds = {pipe.sink(), pipe.source()};
-            double perCall = bytesPerOp(() -> {
+            double perCall = AllocationTest.bytesPerOp(() -> {
                 if (a.sendDescriptors(one, fds) != 1) throw new AssertionError();
                 if (b.read(buf) != 1) throw new AssertionError();   // the kernel closes the copies
             });
@@ -85,7 +64,7 @@ class SocketAllocationTest {
             MemorySegment one = arena.allocate(1);
             MemorySegment buf = arena.allocate(16);
             int[] i = {0};
-            double perCall = bytesPerOp(() -> {
+            double perCall = AllocationTest.bytesPerOp(() -> {
                 if (sender.send(one, targets[i[0]++ & 1]) != 1) throw new AssertionError();
                 if (receiver.receive(buf) != 1) throw new AssertionError();
             });
