@@ -338,18 +338,8 @@ final class FaultScenarios {
         try {
             ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
             SocketAddress address = unix ? UnixDomainSocketAddress.of(path) : FaultScheduleTest.loopback();
-            Listener l;
-            try {
-                l = r.listen(address, () -> {
-                    Seen s = new EchoHandler();
-                    servers.add(s);
-                    return s;
-                });
-            } catch (IOException | RuntimeException e) {
-                expectable(e);
-                finish(r);
-                return;
-            }
+            Listener l = listen(r, address, EchoHandler::new, servers);
+            if (l == null) return;
             try (l) {
                 int clients = 1 + random.nextInt(3);
                 for (int i = 0; i < clients; i++) {
@@ -485,23 +475,32 @@ final class FaultScenarios {
         }
     }
 
-    /** HTTP-like: pipelined "n\n" requests, each answered with n bytes of a pattern. */
-    private void http() throws Exception {
-        Reactor r = reactor(builder(1));
-        if (r == null) return;
-        ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
-        Listener l;
+    /**
+     * Listens with handlers from {@code make}, each recorded in {@code servers}; null (the reactor
+     * closed) if the faults made listening fail, which must be an I/O error.
+     */
+    private Listener listen(Reactor r, SocketAddress address, java.util.function.Supplier<Seen> make,
+                            ConcurrentLinkedQueue<Seen> servers) throws Exception {
         try {
-            l = r.listen(FaultScheduleTest.loopback(), () -> {
-                Seen s = new HttpHandler();
+            return r.listen(address, () -> {
+                Seen s = make.get();
                 servers.add(s);
                 return s;
             });
         } catch (IOException | RuntimeException e) {
             expectable(e);
             finish(r);
-            return;
+            return null;
         }
+    }
+
+    /** HTTP-like: pipelined "n\n" requests, each answered with n bytes of a pattern. */
+    private void http() throws Exception {
+        Reactor r = reactor(builder(1));
+        if (r == null) return;
+        ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
+        Listener l = listen(r, FaultScheduleTest.loopback(), HttpHandler::new, servers);
+        if (l == null) return;
         try (l) {
             int requests = 1 + random.nextInt(6);
             StringBuilder req = new StringBuilder();
@@ -724,18 +723,8 @@ final class FaultScenarios {
         Reactor r = reactor(builder(1 + random.nextInt(2)).closeGrace(Duration.ofMillis(100)));
         if (r == null) return;
         ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
-        Listener l;
-        try {
-            l = r.listen(FaultScheduleTest.loopback(), () -> {
-                Seen s = new EchoHandler();
-                servers.add(s);
-                return s;
-            });
-        } catch (IOException | RuntimeException e) {
-            expectable(e);
-            finish(r);
-            return;
-        }
+        Listener l = listen(r, FaultScheduleTest.loopback(), EchoHandler::new, servers);
+        if (l == null) return;
         List<Socket> clients = new java.util.ArrayList<>();
         try {
             int n = 1 + random.nextInt(3);

@@ -521,94 +521,51 @@ public final class FaultPlan implements Faults {
         return -1;
     }
 
-    @Override
-    public long read(int fd, MemorySegment buf, long count) {
-        SplittableRandom r = random(READS);
-        long f = refuse(r, fd, IN, false);
+    /**
+     * A read or write of {@code len} bytes on {@code fd}: EAGAIN or an error instead of the call,
+     * the call with a shorter length, or PASS.
+     */
+    private long stream(SplittableRandom r, int fd, long len, boolean write, java.util.function.LongUnaryOperator call) {
+        long f = refuse(r, fd, write ? OUT : IN, write);
         if (f != PASS) return f;
-        long n = shortLength(r, fd, count, SHORT_READ);
+        long n = shortLength(r, fd, len, write ? SHORT_WRITE : SHORT_READ);
         if (n < 0) return PASS;
         enter();
         try {
-            return Sys.read(fd, buf, n);
+            return call.applyAsLong(n);
         } finally {
             exit();
         }
+    }
+
+    @Override
+    public long read(int fd, MemorySegment buf, long count) {
+        return stream(random(READS), fd, count, false, n -> Sys.read(fd, buf, n));
     }
 
     @Override
     public long write(int fd, MemorySegment buf, long count) {
-        SplittableRandom r = random(WRITES);
-        long f = refuse(r, fd, OUT, true);
-        if (f != PASS) return f;
-        long n = shortLength(r, fd, count, SHORT_WRITE);
-        if (n < 0) return PASS;
-        enter();
-        try {
-            return Sys.write(fd, buf, n);
-        } finally {
-            exit();
-        }
+        return stream(random(WRITES), fd, count, true, n -> Sys.write(fd, buf, n));
     }
 
     @Override
     public long recv(int fd, MemorySegment buf, long len, int flags) {
-        SplittableRandom r = random(READS);
-        long f = refuse(r, fd, IN, false);
-        if (f != PASS) return f;
-        long n = shortLength(r, fd, len, SHORT_READ);
-        if (n < 0) return PASS;
-        enter();
-        try {
-            return Sys.recv(fd, buf, n, flags);
-        } finally {
-            exit();
-        }
+        return stream(random(READS), fd, len, false, n -> Sys.recv(fd, buf, n, flags));
     }
 
     @Override
     public long send(int fd, MemorySegment buf, long len, int flags) {
-        SplittableRandom r = random(WRITES);
-        long f = refuse(r, fd, OUT, true);
-        if (f != PASS) return f;
-        long n = shortLength(r, fd, len, SHORT_WRITE);
-        if (n < 0) return PASS;
-        enter();
-        try {
-            return Sys.send(fd, buf, n, flags);
-        } finally {
-            exit();
-        }
+        return stream(random(WRITES), fd, len, true, n -> Sys.send(fd, buf, n, flags));
     }
 
     @Override
     public long recvfrom(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, MemorySegment addrLen) {
-        SplittableRandom r = random(READS);
-        long f = refuse(r, fd, IN, false);
-        if (f != PASS) return f;
-        long n = shortLength(r, fd, len, SHORT_READ);
-        if (n < 0) return PASS;
-        enter();
-        try {
-            return Sys.recvfrom(fd, buf, n, flags, addr, addrLen);
-        } finally {
-            exit();
-        }
+        return stream(random(READS), fd, len, false, n -> Sys.recvfrom(fd, buf, n, flags, addr, addrLen));
     }
 
     @Override
     public long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
-        SplittableRandom r = random(WRITES);
-        long f = refuse(r, fd, OUT, true);
-        if (f != PASS) return f;
-        long n = shortLength(r, fd, len, SHORT_WRITE);
-        if (n < 0) return PASS;
-        enter();
-        try {
-            return Sys.sendto(fd, buf, n, flags, addr, addrLen);
-        } finally {
-            exit();
-        }
+        return stream(random(WRITES), fd, len, true, n -> Sys.sendto(fd, buf, n, flags, addr, addrLen));
     }
 
     /** Truncates the iovec array to {@code limit} bytes: {count, index of cut entry, its old length}. */
