@@ -110,13 +110,16 @@ public final class Epoll extends Descriptor {
      */
     public int wait(EventArray events, int timeoutMillis) throws NativeIOException {
         if (timeoutMillis < -1) throw new IllegalArgumentException("timeout below -1: " + timeoutMillis);
-        MemorySegment array = events.segment();
-        int epfd = acquire();
+        MemorySegment array = events.beginWait();
         try {
-            return waitResult(Sys.epollWait(epfd, array, events.capacity(), timeoutMillis));
+            int epfd = acquire();
+            try {
+                return waitResult(Sys.epollWait(epfd, array, maxEvents(array), timeoutMillis));
+            } finally {
+                release();
+            }
         } finally {
-            release();
-            events.afterWait();
+            events.endWait();
         }
     }
 
@@ -147,14 +150,22 @@ public final class Epoll extends Descriptor {
             long millis = (timeoutNanos + 999_999) / 1_000_000;  // round up: never 0 for > 0
             return wait(events, (int) Math.min(millis, Integer.MAX_VALUE));
         }
-        MemorySegment array = events.segment();
-        int epfd = acquire();
+        MemorySegment array = events.beginWait();
         try {
-            return waitResult(Sys.epollPwait2(epfd, array, events.capacity(), timeoutNanos));
+            int epfd = acquire();
+            try {
+                return waitResult(Sys.epollPwait2(epfd, array, maxEvents(array), timeoutNanos));
+            } finally {
+                release();
+            }
         } finally {
-            release();
-            events.afterWait();
+            events.endWait();
         }
+    }
+
+    /** maxevents for the array the kernel is handed: from that segment, so it cannot overrun it. */
+    private static int maxEvents(MemorySegment array) {
+        return (int) (array.byteSize() / EpollEventLayout.SIZE);
     }
 
     private static int waitResult(int r) throws NativeIOException {

@@ -78,6 +78,36 @@ class EpollWaitTest {
         }
     }
 
+    /**
+     * A grow between the moment a wait takes the array's memory and the call must not let the
+     * kernel write past that memory: maxevents comes from the segment passed, not from the
+     * capacity read afterwards. The seam grows the array at exactly that moment.
+     */
+    @Test
+    void aGrowDuringAWaitCannotMakeTheKernelWritePastTheSegmentPassed() throws Exception {
+        List<EventFd> fds = new ArrayList<>();
+        try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(4)) {
+            for (int i = 0; i < 6; i++) {
+                EventFd efd = EventFd.open();
+                fds.add(efd);
+                epoll.add(efd, Interest.IN, i);
+                efd.signal(1);
+            }
+            EventArray.beginWaitHook = () -> assertTrue(events.growIfFull(4));
+            int n;
+            try {
+                n = epoll.wait(events, 0);
+            } finally {
+                EventArray.beginWaitHook = null;
+            }
+            assertEquals(4, n, "the segment passed holds 4 events");
+            assertEquals(8, events.capacity());
+            assertEquals(6, epoll.wait(events, 0), "the grown array serves the next wait");
+        } finally {
+            fds.forEach(EventFd::close);
+        }
+    }
+
     @Test
     void tokensKeepAll64Bits() throws Exception {
         long[] tokens = {0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0x0123_4567_89AB_CDEFL};
