@@ -25,7 +25,10 @@ import java.util.Objects;
  * <h2>Timeouts</h2>
  * {@link #wait(EventArray, Duration)} uses {@code epoll_pwait2} for timeouts that are not whole
  * milliseconds where the kernel has it; elsewhere they are rounded up, never down, so a short
- * wait does not turn into a busy loop.
+ * wait does not turn into a busy loop. If {@code epoll_pwait2} is refused at run time
+ * ({@code EPERM} from a seccomp profile, {@code ENOSYS}), the instance falls back to rounding
+ * up for good instead of failing. Timeouts too long to express wait forever
+ * ({@link #FOREVER}, {@code ChronoUnit.FOREVER}).
  * {@snippet :
  * try (Epoll epoll = Epoll.open();
  *      EventFd wake = EventFd.open();
@@ -43,6 +46,17 @@ public final class Epoll extends Descriptor {
     private static final int CTL_MOD = Linux.EPOLL_CTL_MOD();
     private static final int CTL_DEL = Linux.EPOLL_CTL_DEL();
     private static final boolean PWAIT2 = SelfTest.run();
+
+    /**
+     * A {@link #waitNanos(EventArray, long)} timeout that waits forever, as does any negative
+     * one: {@code Long.MAX_VALUE} nanoseconds, about 292 years.
+     */
+    public static final long FOREVER = Long.MAX_VALUE;
+
+    /** Whether this instance's sub-millisecond waits use epoll_pwait2; cleared for good if refused. */
+    private boolean pwait2 = PWAIT2;
+    /** Calls made by this instance's waits, for tests (approximate under concurrent waits). */
+    private long waitCalls, pwait2Calls;
 
     private Epoll(int fd) {
         super(fd);
@@ -104,57 +118,65 @@ public final class Epoll extends Descriptor {
 
     /**
      * Waits up to {@code timeoutMillis} for events ({@code -1}: forever, {@code 0}: don't block).
+     * Thread-safe; several threads may wait on one instance, each into its own array.
      * @return the number of events in {@code events}, 0 on timeout or when a signal interrupted
      *         the wait (see {@link Errors})
      * @throws IllegalArgumentException if {@code timeoutMillis < -1}
      */
     public int wait(EventArray events, int timeoutMillis) throws NativeIOException {
         if (timeoutMillis < -1) throw new IllegalArgumentException("timeout below -1: " + timeoutMillis);
-        MemorySegment array = events.beginWait();
-        try {
-            int epfd = acquire();
-            try {
-                return waitResult(Sys.epollWait(epfd, array, maxEvents(array), timeoutMillis));
-            } finally {
-                release();
-            }
-        } finally {
-            events.endWait();
-        }
+        return waitInto(events, timeoutMillis, -1);
     }
 
     /**
      * Waits up to {@code timeout} for events, with sub-millisecond precision where the kernel
-     * has {@code epoll_pwait2}; otherwise rounded up to whole milliseconds.
+     * has {@code epoll_pwait2}; otherwise rounded up to whole milliseconds. A timeout too long
+     * for {@link Duration#toNanos()} (such as {@code ChronoUnit.FOREVER.getDuration()}) waits
+     * forever. Thread-safe, as {@link #wait(EventArray, int)}.
      * @return as {@link #wait(EventArray, int)}
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public int wait(EventArray events, Duration timeout) throws NativeIOException {
         if (timeout.isNegative()) throw new IllegalArgumentException("negative timeout: " + timeout);
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            nanos = Long.MAX_VALUE;
-        }
-        return waitNanos(events, nanos);
+        return waitNanos(events, Nanos.saturated(timeout));
     }
 
     /**
-     * Waits up to {@code timeoutNanos} nanoseconds ({@code < 0}: forever). The allocation-free
-     * form of {@link #wait(EventArray, Duration)}, for event loops.
+     * Waits up to {@code timeoutNanos} nanoseconds. A negative value or {@link #FOREVER}
+     * waits forever. The allocation-free form of {@link #wait(EventArray, Duration)}, for event
+     * loops. Where {@code epoll_pwait2} is unavailable a timeout is rounded up to whole
+     * milliseconds and capped at {@link Integer#MAX_VALUE} of them (about 24.8 days): a longer
+     * wait returns 0 events then, like any timeout. Thread-safe, as {@link #wait(EventArray, int)}.
      */
     public int waitNanos(EventArray events, long timeoutNanos) throws NativeIOException {
-        if (timeoutNanos < 0) return wait(events, -1);
-        if (!PWAIT2 || timeoutNanos % 1_000_000 == 0 || timeoutNanos >= Integer.MAX_VALUE * 1_000_000L) {
-            long millis = (timeoutNanos + 999_999) / 1_000_000;  // round up: never 0 for > 0
-            return wait(events, (int) Math.min(millis, Integer.MAX_VALUE));
-        }
+        if (timeoutNanos < 0 || timeoutNanos == FOREVER) return waitInto(events, -1, -1);
+        long millis = timeoutNanos / 1_000_000 + (timeoutNanos % 1_000_000 == 0 ? 0 : 1);   // round up: never 0 for > 0
+        int cappedMillis = (int) Math.min(millis, Integer.MAX_VALUE);
+        boolean exactInMillis = timeoutNanos % 1_000_000 == 0 && millis <= Integer.MAX_VALUE;
+        return waitInto(events, cappedMillis, exactInMillis || !pwait2 ? -1 : timeoutNanos);
+    }
+
+    /**
+     * The one wait: {@code epoll_pwait2} for {@code timeoutNanos >= 0}, falling back to
+     * {@code epoll_wait} with {@code timeoutMillis} if the kernel refuses it.
+     */
+    private int waitInto(EventArray events, int timeoutMillis, long timeoutNanos) throws NativeIOException {
         MemorySegment array = events.beginWait();
         try {
             int epfd = acquire();
             try {
-                return waitResult(Sys.epollPwait2(epfd, array, maxEvents(array), timeoutNanos));
+                int max = maxEvents(array);
+                if (timeoutNanos >= 0) {
+                    pwait2Calls++;
+                    int r = Sys.epollPwait2(epfd, array, max, timeoutNanos);
+                    if (r != -Errors.ENOSYS && r != -Errors.EPERM) return waitResult("epoll_pwait2", r);
+                    // The probe succeeded, yet this call was refused: a seccomp profile applied
+                    // since (EPERM), or a checkpoint restored on an older kernel (ENOSYS). Fall
+                    // back for good: timeouts round up from now on, never fail.
+                    pwait2 = false;
+                }
+                waitCalls++;
+                return waitResult("epoll_wait", Sys.epollWait(epfd, array, max, timeoutMillis));
             } finally {
                 release();
             }
@@ -168,10 +190,20 @@ public final class Epoll extends Descriptor {
         return (int) (array.byteSize() / EpollEventLayout.SIZE);
     }
 
-    private static int waitResult(int r) throws NativeIOException {
+    /** How many epoll_wait calls this instance's waits made. */
+    long epollWaitCalls() {
+        return waitCalls;
+    }
+
+    /** How many epoll_pwait2 calls this instance's waits made (failed ones included). */
+    long epollPwait2Calls() {
+        return pwait2Calls;
+    }
+
+    private static int waitResult(String call, int r) throws NativeIOException {
         if (r >= 0) return r;
         if (r == -Errors.EINTR) return 0;
-        throw Errors.exception("epoll_wait", r);
+        throw Errors.exception(call, r);
     }
 
     /** Proves the event layout and probes epoll_pwait2, once per JVM. */
@@ -200,7 +232,9 @@ public final class Epoll extends Descriptor {
                             System.getProperty("os.arch"), EpollEventLayout.SIZE, EpollEventLayout.DATA_OFFSET,
                             TOKEN, n, token, events));
                 }
-                return Sys.hasEpollPwait2() && Sys.epollPwait2(epfd, array, 2, 0) != -Errors.ENOSYS;
+                // Only a call that worked proves epoll_pwait2 usable: a seccomp profile may answer
+                // EPERM (or anything) for a call it denies.
+                return Sys.hasEpollPwait2() && Sys.epollPwait2(epfd, array, 2, 0) >= 0;
             } finally {
                 if (efd >= 0) Sys.close(efd);
                 if (epfd >= 0) Sys.close(epfd);
