@@ -17,10 +17,12 @@ import java.util.Objects;
  * another thread waits.
  *
  * <h2>Start-up self-test</h2>
- * The first use proves the {@code epoll_event} layout chosen for this architecture against the
- * running kernel: a token goes in with an eventfd and must come out unchanged, or the class
- * fails to initialise with a message naming the layout. The same probe learns whether the
- * kernel has {@code epoll_pwait2} (Linux 5.11).
+ * The first {@link #open()} proves the {@code epoll_event} layout chosen for this architecture
+ * against the running kernel: a token goes in with an eventfd and must come out unchanged, or
+ * {@code open()} throws a {@link LinkageError} naming the layout. The same probe learns whether
+ * {@code epoll_pwait2} (Linux 5.11) works here. The test needs two descriptors for a moment: a
+ * first use while the process has none left fails with {@code EMFILE} like any open, and the
+ * test runs again on the next use, until it has passed once.
  *
  * <h2>Timeouts</h2>
  * {@link #wait(EventArray, Duration)} uses {@code epoll_pwait2} for timeouts that are not whole
@@ -45,7 +47,9 @@ public final class Epoll extends Descriptor {
     private static final int CTL_ADD = Linux.EPOLL_CTL_ADD();
     private static final int CTL_MOD = Linux.EPOLL_CTL_MOD();
     private static final int CTL_DEL = Linux.EPOLL_CTL_DEL();
-    private static final boolean PWAIT2 = SelfTest.run();
+    /** The self-test's verdict: 0 until it has passed, then 1 without epoll_pwait2, 2 with it. */
+    private static volatile int verdict;
+    private static final Object SELF_TEST = new Object();
 
     /**
      * A {@link #waitNanos(EventArray, long)} timeout that waits forever, as does any negative
@@ -54,22 +58,52 @@ public final class Epoll extends Descriptor {
     public static final long FOREVER = Long.MAX_VALUE;
 
     /** Whether this instance's sub-millisecond waits use epoll_pwait2; cleared for good if refused. */
-    private boolean pwait2 = PWAIT2;
+    private boolean pwait2;
     /** Calls made by this instance's waits, for tests (approximate under concurrent waits). */
     private long waitCalls, pwait2Calls;
 
-    private Epoll(int fd) {
+    private Epoll(int fd, boolean pwait2) {
         super(fd);
+        this.pwait2 = pwait2;
     }
 
-    /** Opens an epoll instance ({@code epoll_create1(EPOLL_CLOEXEC)}). */
+    /**
+     * Opens an epoll instance ({@code epoll_create1(EPOLL_CLOEXEC)}), after the start-up
+     * self-test if it has not passed yet. Thread-safe.
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     * @throws LinkageError if the {@code epoll_event} layout does not match the kernel
+     */
     public static Epoll open() throws NativeIOException {
-        return new Epoll(Errors.check("epoll_create1", Sys.epollCreate1(Linux.EPOLL_CLOEXEC())));
+        boolean pwait2 = selfTest();
+        return new Epoll(Errors.check("epoll_create1", Sys.epollCreate1(Linux.EPOLL_CLOEXEC())), pwait2);
     }
 
-    /** Whether this kernel and C library have {@code epoll_pwait2}. */
+    /**
+     * Whether this kernel and C library have a working {@code epoll_pwait2}, as the start-up
+     * self-test found. Runs the self-test if no {@link #open()} has; if it cannot run for lack
+     * of descriptors, returns false for now (it runs again on the next call). An instance
+     * refused {@code epoll_pwait2} later still falls back on its own (see Timeouts).
+     * Thread-safe.
+     * @throws LinkageError if the {@code epoll_event} layout does not match the kernel
+     */
     public static boolean hasPwait2() {
-        return PWAIT2;
+        try {
+            return selfTest();
+        } catch (NativeIOException noDescriptors) {
+            return false;
+        }
+    }
+
+    /** The self-test's result, running it unless it has passed: whether epoll_pwait2 works. */
+    private static boolean selfTest() throws NativeIOException {
+        int v = verdict;
+        if (v == 0) {
+            synchronized (SELF_TEST) {
+                v = verdict;
+                if (v == 0) verdict = v = SelfTest.run() ? 2 : 1;
+            }
+        }
+        return v == 2;
     }
 
     /**
@@ -206,27 +240,30 @@ public final class Epoll extends Descriptor {
         throw Errors.exception(call, r);
     }
 
-    /** Proves the event layout and probes epoll_pwait2, once per JVM. */
+    /**
+     * Proves the event layout and probes epoll_pwait2; run until it passes once per JVM. A
+     * failure to get descriptors or register is an ordinary NativeIOException, so that the
+     * next use tries again; only a layout the kernel contradicts is an error.
+     */
     private static final class SelfTest {
         static final long TOKEN = 0x8123_4567_89AB_CDEFL;
 
-        static boolean run() {
+        static boolean run() throws NativeIOException {
             int epfd = Sys.epollCreate1(Linux.EPOLL_CLOEXEC());
-            int efd = Sys.eventfd(0, Linux.EFD_CLOEXEC() | Linux.EFD_NONBLOCK());
+            int efd = epfd < 0 ? epfd : Sys.eventfd(0, Linux.EFD_CLOEXEC() | Linux.EFD_NONBLOCK());
             try (Arena arena = Arena.ofConfined()) {
-                if (epfd < 0 || efd < 0) {
-                    throw new ExceptionInInitializerError("epoll self-test could not open descriptors: "
-                            + Errors.name(-Math.min(epfd, efd)));
-                }
+                if (epfd < 0) throw Errors.exception("epoll self-test: epoll_create1", epfd);
+                if (efd < 0) throw Errors.exception("epoll self-test: eventfd", efd);
                 MemorySegment array = arena.allocate(EpollEventLayout.SIZE * 2, 8);
-                if (Sys.epollCtl(epfd, CTL_ADD, efd, Linux.EPOLLIN(), TOKEN) < 0 || Sys.writeLong(efd, 1) < 0) {
-                    throw new ExceptionInInitializerError("epoll self-test could not register an eventfd");
-                }
-                int n = Sys.epollWait(epfd, array, 2, 1000);
+                Errors.check("epoll self-test: epoll_ctl(ADD)", Sys.epollCtl(epfd, CTL_ADD, efd, Linux.EPOLLIN(), TOKEN));
+                Errors.check("epoll self-test: write(eventfd)", Sys.writeLong(efd, 1));
+                int n;
+                do n = Sys.epollWait(epfd, array, 2, 1000); while (n == -Errors.EINTR);
+                if (n < 0) throw Errors.exception("epoll self-test: epoll_wait", n);
                 long token = n == 1 ? EpollEventLayout.data(array, 0) : 0;
                 int events = n == 1 ? EpollEventLayout.events(array, 0) : 0;
                 if (n != 1 || token != TOKEN || events != Linux.EPOLLIN()) {
-                    throw new ExceptionInInitializerError(String.format(
+                    throw new LinkageError(String.format(
                             "epoll_event layout for os.arch=%s (%d bytes, data at %d) does not match the kernel:"
                                     + " wrote token %x, read %d event(s) with token %x and events %x",
                             System.getProperty("os.arch"), EpollEventLayout.SIZE, EpollEventLayout.DATA_OFFSET,
