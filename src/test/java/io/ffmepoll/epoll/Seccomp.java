@@ -18,6 +18,15 @@ public final class Seccomp {
     /** epoll_pwait2's number in the unified syscall table (x86-64 and aarch64 alike). */
     public static final int NR_EPOLL_PWAIT2 = 441;
 
+    /** recvmmsg's number on this architecture. */
+    public static int recvmmsgNumber() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 299;
+            case "aarch64" -> 243;
+            default -> throw new UnsupportedOperationException(System.getProperty("os.arch"));
+        };
+    }
+
     private static final int PR_SET_NO_NEW_PRIVS = 38;
     private static final int PR_SET_SECCOMP = 22;
     private static final int SECCOMP_MODE_FILTER = 2;
@@ -30,7 +39,17 @@ public final class Seccomp {
     private Seccomp() {}
 
     /** Makes {@code syscall} fail with {@code errno} on the calling thread, for the rest of its life. */
-    public static void deny(int syscall, int errno) throws Throwable {
+    public static void deny(int syscall, int errno) throws Exception {
+        try {
+            install(syscall, errno);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static void install(int syscall, int errno) throws Throwable {
         int arch = switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> 0xC000_003E;   // AUDIT_ARCH_X86_64
             case "aarch64" -> 0xC000_00B7;           // AUDIT_ARCH_AARCH64
