@@ -1,0 +1,754 @@
+package io.ffmepoll.reactor;
+
+import io.ffmepoll.epoll.ModelTries;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.state.Action;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.Transformer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reactor against a model of its peers: random sequences of connects, sends of 0 B to
+ * 1 MiB, pause/resume, server shutdownOutput, close and abort, peer half-close and reset, timers
+ * (some cancelled), tasks executed from other threads, and a graceful shutdown. The server is
+ * an echo with backpressure; the model predicts, for every connection, how many bytes each side
+ * must have received, which end-of-stream the peer sees (none, EOF, reset) and how the server's
+ * connection ended (open, orderly, with an I/O error); for timers and tasks, that each ran
+ * exactly once, on its loop, in order and not early, or never if cancelled.
+ *
+ * <h2>How a step is checked</h2>
+ * Each action acts, then waits (bounded) until what the peers and handlers observed equals
+ * the model's prediction, and fails with both renderings if it does not get there: bytes that
+ * should not arrive are caught by the next step's comparison. Every byte is checked against a
+ * pattern by its stream offset, on both sides.
+ * <p>Run longer with {@code -Dffmepoll.model.scale=N} (see {@link ModelTries}).
+ */
+@AddLifecycleHook(ModelTries.class)
+class ReactorModelTest {
+
+    static final int MAX_CONNECTIONS = 3;
+    static final Duration SETTLE = Duration.ofSeconds(10);
+    static final long LINGER_MILLIS = 50;
+
+    private final List<World> worlds = new ArrayList<>();
+
+    @Property(tries = 25)
+    void echoPeersReceiveWhatTheModelPredicts(@ForAll("chains") ActionChain<World> chain) throws Exception {
+        try {
+            World w = chain.run();
+            w.finish();
+        } finally {
+            for (World w : worlds) w.closeQuietly();
+            worlds.clear();
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<World>> chains() {
+        Arbitrary<Integer> conn = Arbitraries.integers().between(0, MAX_CONNECTIONS - 1);
+        Arbitrary<Integer> size = Arbitraries.oneOf(
+                Arbitraries.integers().between(0, 4096),
+                Arbitraries.integers().between(0, 1 << 20));
+        Arbitrary<Integer> loop = Arbitraries.integers().between(0, 1);
+        return ActionChain.<World>startWith(this::newWorld)
+                .withAction(3, step(Arbitraries.just(new Connect())))
+                .withAction(6, step(Combinators.combine(conn, size).as(Send::new)))
+                .withAction(2, step(conn.map(Pause::new)))
+                .withAction(2, step(conn.map(Resume::new)))
+                .withAction(1, step(conn.map(ServerShutdownOutput::new)))
+                .withAction(1, step(conn.map(ServerClose::new)))
+                .withAction(1, step(conn.map(ServerAbort::new)))
+                .withAction(1, step(conn.map(PeerHalfClose::new)))
+                .withAction(1, step(conn.map(PeerReset::new)))
+                .withAction(2, step(Combinators.combine(loop, Arbitraries.integers().between(0, 20),
+                        Arbitraries.of(false, true)).as(Timer::new)))
+                .withAction(2, step(Combinators.combine(loop, Arbitraries.integers().between(1, 3),
+                        Arbitraries.integers().between(1, 200)).as(Execute::new)))
+                .withAction(1, step(Arbitraries.just(new Shutdown())))
+                .withMaxTransformations(14);
+    }
+
+    private World newWorld() {
+        World w = new World();
+        worlds.add(w);
+        return w;
+    }
+
+    private static Action.Independent<World> step(Arbitrary<? extends Op> ops) {
+        return () -> ops.map(op -> Transformer.mutate(op.toString(), w -> {
+            w.history.add(op.toString());
+            try {
+                op.apply(w);
+            } catch (Exception e) {
+                throw new AssertionError(op + " failed after " + w.history, e);
+            }
+            w.settle(op);
+        }));
+    }
+
+    /** The byte at {@code offset} of every stream: the peer sends it, the echo returns it. */
+    static byte pattern(long offset) {
+        return (byte) ((offset * 0x9E3779B1L) >>> 24 ^ offset >>> 16);
+    }
+
+    // ---- actions
+
+    interface Op {
+        void apply(World w) throws Exception;
+    }
+
+    record Connect() implements Op {
+        public void apply(World w) throws Exception {
+            if (w.shutdown || w.conns.size() >= MAX_CONNECTIONS) return;
+            w.connect();
+        }
+
+        @Override
+        public String toString() {
+            return "connect";
+        }
+    }
+
+    record Send(int c, int bytes) implements Op {
+        public void apply(World w) {
+            Conn k = w.conn(c);
+            if (k == null || k.peerOutShut || k.peerReset) return;
+            k.sent += bytes;
+            k.peer.send(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "send(c" + c + ", " + bytes + " B)";
+        }
+    }
+
+    record Pause(int c) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || !k.serverOpen() || k.paused) return;
+            k.pausedAt = k.expectedRead();
+            k.paused = true;
+            k.onLoop(() -> {
+                k.server.userPaused = true;
+                k.server.conn.pauseReading();
+            });
+        }
+
+        @Override
+        public String toString() {
+            return "pause(c" + c + ")";
+        }
+    }
+
+    record Resume(int c) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || !k.serverOpen() || !k.paused) return;
+            k.paused = false;
+            k.onLoop(() -> {
+                k.server.userPaused = false;
+                if (k.server.conn.isWritable()) k.server.conn.resumeReading();
+            });
+        }
+
+        @Override
+        public String toString() {
+            return "resume(c" + c + ")";
+        }
+    }
+
+    record ServerShutdownOutput(int c) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || !k.serverOpen() || k.serverOutShut) return;
+            k.freezeEcho();
+            k.serverOutShut = true;
+            k.onLoop(() -> {
+                k.server.outputShut = true;
+                k.server.conn.shutdownOutput();
+            });
+        }
+
+        @Override
+        public String toString() {
+            return "serverShutdownOutput(c" + c + ")";
+        }
+    }
+
+    record ServerClose(int c) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || !k.serverOpen()) return;
+            k.serverCloseRequested();
+            k.onLoop(() -> k.server.conn.close());
+        }
+
+        @Override
+        public String toString() {
+            return "serverClose(c" + c + ")";
+        }
+    }
+
+    record ServerAbort(int c) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || !k.serverOpen()) return;
+            k.freezeEcho();
+            k.freezeRead();
+            k.peerEndAfterAbort = k.serverOutShut ? "EOF" : "RESET";   // a FIN already sent stays seen
+            k.aborted = true;
+            k.onLoop(() -> k.server.conn.abort());
+        }
+
+        @Override
+        public String toString() {
+            return "serverAbort(c" + c + ")";
+        }
+    }
+
+    record PeerHalfClose(int c) implements Op {
+        public void apply(World w) {
+            Conn k = w.conn(c);
+            if (k == null || k.peerOutShut || k.peerReset) return;
+            k.peerOutShut = true;
+            k.peer.shutdownOutput();
+        }
+
+        @Override
+        public String toString() {
+            return "peerHalfClose(c" + c + ")";
+        }
+    }
+
+    record PeerReset(int c) implements Op {
+        public void apply(World w) {
+            Conn k = w.conn(c);
+            if (k == null || k.peerReset) return;
+            k.serverEndBeforeReset = k.expectedServerEnd();
+            k.peerReset = true;
+            k.peer.reset();
+        }
+
+        @Override
+        public String toString() {
+            return "peerReset(c" + c + ")";
+        }
+    }
+
+    record Timer(int loop, int delayMillis, boolean cancel) implements Op {
+        public void apply(World w) {
+            if (w.shutdown) return;
+            EventLoop l = w.reactor.loops().get(loop);
+            TimerRecord t = new TimerRecord(l, System.nanoTime() + delayMillis * 1_000_000L);
+            Timeout timeout = l.schedule(Duration.ofMillis(delayMillis), t::ran);
+            t.cancelled = cancel && timeout.cancel();
+            w.timers.add(t);
+        }
+
+        @Override
+        public String toString() {
+            return "timer(loop" + loop + ", " + delayMillis + " ms" + (cancel ? ", then cancel" : "") + ")";
+        }
+    }
+
+    record Execute(int loop, int threads, int tasks) implements Op {
+        public void apply(World w) throws Exception {
+            if (w.shutdown) return;
+            EventLoop l = w.reactor.loops().get(loop);
+            TaskRecord r = new TaskRecord(l, threads, tasks);
+            w.tasks.add(r);
+            Thread[] submitters = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                int thread = i;
+                submitters[i] = Thread.ofPlatform().start(() -> {
+                    for (int k = 0; k < tasks; k++) {
+                        int seq = k;
+                        l.execute(() -> r.ran(thread, seq));
+                    }
+                });
+            }
+            for (Thread t : submitters) t.join();
+        }
+
+        @Override
+        public String toString() {
+            return "execute(loop" + loop + ", " + threads + " threads x " + tasks + " tasks)";
+        }
+    }
+
+    /**
+     * A graceful shutdown; nothing acts on the reactor after it. While tasks and timers are
+     * pending at a shutdown, their fate is being redefined (#8 item 15: work in flight must
+     * complete within the grace period), so every step settles them first: none is pending here.
+     */
+    record Shutdown() implements Op {
+        public void apply(World w) {
+            if (w.shutdown) return;
+            w.shutdown = true;
+            for (Conn k : w.conns) if (k.serverOpen()) k.serverCloseRequested();
+            w.reactor.shutdown(Duration.ofSeconds(5));
+        }
+
+        @Override
+        public String toString() {
+            return "shutdown";
+        }
+    }
+
+    // ---- the world: a reactor, its echo server, the peers, and the model of each connection
+
+    static final class World {
+        final Reactor reactor;
+        final Listener listener;
+        final LinkedBlockingQueue<Server> accepted = new LinkedBlockingQueue<>();
+        final List<Conn> conns = new ArrayList<>();
+        final List<TimerRecord> timers = new ArrayList<>();
+        final List<TaskRecord> tasks = new ArrayList<>();
+        final List<String> history = new ArrayList<>();
+        boolean shutdown;
+
+        World() {
+            try {
+                reactor = Reactor.builder().loops(2).threadName("model-loop").closeGrace(Duration.ofSeconds(2))
+                        .linger(Duration.ofMillis(LINGER_MILLIS)).build();
+                listener = reactor.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Server(accepted));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        /** The {@code i}-th connection, or null. */
+        Conn conn(int i) {
+            return i < conns.size() ? conns.get(i) : null;
+        }
+
+        void connect() throws Exception {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress("127.0.0.1", listener.port()), 5000);
+            Server server = accepted.poll(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+            if (server == null) throw new AssertionError("the server did not open connection " + conns.size());
+            conns.add(new Conn(conns.size(), new Peer(s), server));
+        }
+
+        /** Waits until what is observed is what the model predicts; fails with both if it never is. */
+        void settle(Op op) {
+            long deadline = System.nanoTime() + SETTLE.toNanos();
+            String expected = expected(), actual = actual();
+            while (!expected.equals(actual) && System.nanoTime() - deadline < 0) {
+                sleep(1);
+                actual = actual();
+            }
+            assertEquals(expected, actual, () -> "after " + history);
+        }
+
+        String expected() {
+            StringBuilder b = new StringBuilder();
+            for (Conn k : conns) b.append(k.expected()).append('\n');
+            b.append("timers: ").append(timers.size()).append(" ok\n");
+            b.append("tasks: ").append(tasks.size()).append(" ok\n");
+            return b.toString();
+        }
+
+        String actual() {
+            StringBuilder b = new StringBuilder();
+            for (Conn k : conns) b.append(k.actual()).append('\n');
+            long timersOk = timers.stream().filter(TimerRecord::ok).count();
+            b.append("timers: ").append(timersOk).append(" ok");
+            for (TimerRecord t : timers) if (!t.ok()) b.append(", ").append(t);
+            b.append('\n');
+            long tasksOk = tasks.stream().filter(TaskRecord::ok).count();
+            b.append("tasks: ").append(tasksOk).append(" ok");
+            for (TaskRecord t : tasks) if (!t.ok()) b.append(", ").append(t);
+            return b.append('\n').toString();
+        }
+
+        /**
+         * The end of every chain: each peer still sending stops (resuming paused servers first),
+         * the model says every byte sent is echoed and every connection closes in order; then
+         * the reactor shuts down and its loops end with no handler failure.
+         */
+        void finish() throws Exception {
+            for (Conn k : conns) {
+                if (k.paused && k.serverOpen()) {
+                    history.add("resume(c" + k.id + ")");
+                    new Resume(k.id).apply(this);
+                }
+            }
+            for (Conn k : conns) {
+                if (!k.peerOutShut && !k.peerReset) {
+                    history.add("peerHalfClose(c" + k.id + ")");
+                    new PeerHalfClose(k.id).apply(this);
+                }
+            }
+            settle(null);
+            for (Conn k : conns) {
+                assertTrue(k.expectedServerEnd().startsWith("closed"), () -> "c" + k.id + " still open at the end");
+            }
+            if (!shutdown) {
+                history.add("shutdown");
+                new Shutdown().apply(this);
+            }
+            assertTrue(reactor.awaitTermination(SETTLE), "the loops did not end after " + history);
+            for (LoopCounters c : reactor.counters()) {
+                assertEquals(0, c.handlerFailures(), () -> "a handler failed: " + c + " after " + history);
+            }
+            // Cancelled timers must still not have run, now that nothing is left to run them.
+            settle(null);
+        }
+
+        void closeQuietly() {
+            for (Conn k : conns) k.peer.close();
+            listener.close();
+            reactor.shutdown(Duration.ZERO);
+            try {
+                reactor.awaitTermination(SETTLE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** One connection: the peer socket, the server's handler, and the model's expectations. */
+    static final class Conn {
+        final int id;
+        final Peer peer;
+        final Server server;
+        // the model
+        long sent;
+        boolean paused;
+        long pausedAt;
+        long readFrozen = -1, echoFrozen = -1;
+        boolean serverOutShut, closeRequested, aborted, peerOutShut, peerReset;
+        String serverEndBeforeReset, peerEndAfterAbort;
+
+        Conn(int id, Peer peer, Server server) {
+            this.id = id;
+            this.peer = peer;
+            this.server = server;
+        }
+
+        /** What the server's handler has been given: frozen by close or abort, held by a pause. */
+        long expectedRead() {
+            return readFrozen >= 0 ? readFrozen : paused ? pausedAt : sent;
+        }
+
+        /** What the peer gets back: what the server read, until its output stopped. */
+        long expectedEcho() {
+            return echoFrozen >= 0 ? echoFrozen : expectedRead();
+        }
+
+        void freezeEcho() {
+            if (echoFrozen < 0) echoFrozen = expectedEcho();
+        }
+
+        void freezeRead() {
+            if (readFrozen < 0) readFrozen = expectedRead();
+        }
+
+        void serverCloseRequested() {
+            freezeEcho();
+            freezeRead();
+            closeRequested = true;
+        }
+
+        /** Whether a FIN from the server reaches the peer. */
+        boolean finSent() {
+            return serverOutShut || closeRequested || (peerOutShut && !paused);
+        }
+
+        String expectedServerEnd() {
+            if (peerReset) return serverEndBeforeReset.equals("open") ? "closed(IOException)" : serverEndBeforeReset;
+            if (aborted || closeRequested) return "closed(null)";
+            if (peerOutShut && !paused) return "closed(null)";   // end of input: the echo closes
+            return "open";
+        }
+
+        boolean serverOpen() {
+            return !peerReset && expectedServerEnd().equals("open");
+        }
+
+        String expectedPeerEnd() {
+            if (peerReset) return "LOCAL";
+            if (aborted) return peerEndAfterAbort;
+            return finSent() ? "EOF" : "NONE";
+        }
+
+        String expected() {
+            String read = peerReset ? "?" : Long.toString(expectedRead());
+            String echo = peerReset ? "?" : Long.toString(expectedEcho());
+            return render(echo, expectedPeerEnd(), read, expectedServerEnd(), -1, -1);
+        }
+
+        String actual() {
+            String read = peerReset ? "?" : Long.toString(server.read.get());
+            String echo = peerReset ? "?" : Long.toString(peer.received.get());
+            return render(echo, peer.end, read, server.end(), peer.badOffset, server.badOffset);
+        }
+
+        String render(String received, String end, String read, String serverEnd, long peerBad, long serverBad) {
+            return "c" + id + ": peer received " + received + " B then " + end + (peerBad >= 0 ? " CORRUPT at " + peerBad : "")
+                    + "; server read " + read + " B, " + serverEnd + (serverBad >= 0 ? " CORRUPT at " + serverBad : "");
+        }
+
+        /** Runs {@code task} on the connection's loop and waits for it. */
+        void onLoop(Runnable task) throws Exception {
+            server.conn.loop().submit(() -> {
+                task.run();
+                return null;
+            }).get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The echo with backpressure, plus what the test needs to see of it. */
+    static final class Server implements Handler {
+        private final LinkedBlockingQueue<Server> accepted;
+        volatile Connection conn;
+        boolean userPaused, outputShut;   // loop thread
+        final AtomicLong read = new AtomicLong();
+        volatile long badOffset = -1;
+        final CompletableFuture<String> closed = new CompletableFuture<>();
+
+        Server(LinkedBlockingQueue<Server> accepted) {
+            this.accepted = accepted;
+        }
+
+        @Override
+        public void onOpen(Connection c) {
+            conn = c;
+            accepted.add(this);
+        }
+
+        @Override
+        public void onRead(Connection c, MemorySegment data) {
+            long offset = read.get();
+            long n = data.byteSize();
+            if (badOffset < 0) {
+                for (long i = 0; i < n; i++) {
+                    if (data.get(ValueLayout.JAVA_BYTE, i) != pattern(offset + i)) {
+                        badOffset = offset + i;
+                        break;
+                    }
+                }
+            }
+            read.addAndGet(n);
+            if (outputShut) return;
+            if (!c.write(data)) c.pauseReading();
+        }
+
+        @Override
+        public void onWritabilityChanged(Connection c, boolean writable) {
+            if (writable && !userPaused) c.resumeReading();
+        }
+
+        @Override
+        public void onClose(Connection c, Throwable cause) {
+            closed.complete(cause == null ? "closed(null)"
+                    : cause instanceof IOException ? "closed(IOException)" : "closed(" + cause + ")");
+        }
+
+        String end() {
+            return closed.getNow("open");
+        }
+    }
+
+    /** A blocking JDK socket with a reader and a writer thread, so neither side's progress waits on the test. */
+    static final class Peer {
+        private static final long SHUT = -1;
+        final Socket socket;
+        final AtomicLong received = new AtomicLong();
+        volatile String end = "NONE";
+        volatile long badOffset = -1;
+        volatile boolean closedLocally;
+        private final LinkedBlockingQueue<Long> commands = new LinkedBlockingQueue<>();
+        private final Thread reader, writer;
+
+        Peer(Socket socket) {
+            this.socket = socket;
+            reader = Thread.ofVirtual().start(this::read);
+            writer = Thread.ofVirtual().start(this::write);
+        }
+
+        void send(long bytes) {
+            commands.add(bytes);
+        }
+
+        void shutdownOutput() {
+            commands.add(SHUT);
+        }
+
+        /** An abortive close: SO_LINGER 0 sends RST. */
+        void reset() {
+            closedLocally = true;
+            try {
+                socket.setSoLinger(true, 0);
+                socket.close();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        void close() {
+            closedLocally = true;
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            writer.interrupt();
+        }
+
+        private void read() {
+            byte[] buf = new byte[64 * 1024];
+            try {
+                InputStream in = socket.getInputStream();
+                for (;;) {
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        end = "EOF";
+                        return;
+                    }
+                    long offset = received.get();
+                    if (badOffset < 0) {
+                        for (int i = 0; i < n; i++) {
+                            if (buf[i] != pattern(offset + i)) {
+                                badOffset = offset + i;
+                                break;
+                            }
+                        }
+                    }
+                    received.addAndGet(n);
+                }
+            } catch (IOException e) {
+                end = closedLocally ? "LOCAL" : e.getMessage() != null && e.getMessage().contains("reset")
+                        ? "RESET" : "ERROR " + e;
+            }
+        }
+
+        private void write() {
+            byte[] chunk = new byte[64 * 1024];
+            long offset = 0;
+            boolean failed = false;
+            try {
+                OutputStream out = socket.getOutputStream();
+                for (;;) {
+                    long command = commands.take();
+                    if (failed) continue;
+                    try {
+                        if (command == SHUT) {
+                            socket.shutdownOutput();
+                            continue;
+                        }
+                        for (long left = command; left > 0; ) {
+                            int n = (int) Math.min(chunk.length, left);
+                            for (int i = 0; i < n; i++) chunk[i] = pattern(offset + i);
+                            out.write(chunk, 0, n);
+                            offset += n;
+                            left -= n;
+                        }
+                    } catch (IOException e) {
+                        failed = true;   // the server closed or reset: the model expects nothing more
+                    }
+                }
+            } catch (InterruptedException | IOException e) {
+                // closed
+            }
+        }
+    }
+
+    /** A timer: must run once on its loop, not before its deadline; never if cancelled. */
+    static final class TimerRecord {
+        final EventLoop loop;
+        final long deadline;
+        volatile boolean cancelled;
+        final AtomicInteger runs = new AtomicInteger();
+        volatile boolean early, offLoop;
+
+        TimerRecord(EventLoop loop, long deadline) {
+            this.loop = loop;
+            this.deadline = deadline;
+        }
+
+        void ran() {
+            if (System.nanoTime() - deadline < 0) early = true;
+            if (!loop.inEventLoop()) offLoop = true;
+            runs.incrementAndGet();
+        }
+
+        boolean ok() {
+            return runs.get() == (cancelled ? 0 : 1) && !early && !offLoop;
+        }
+
+        @Override
+        public String toString() {
+            return "timer[" + (cancelled ? "cancelled, " : "") + "runs=" + runs + (early ? ", early" : "")
+                    + (offLoop ? ", off its loop" : "") + "]";
+        }
+    }
+
+    /** Tasks from several threads: each runs once, on the loop, in each thread's order. */
+    static final class TaskRecord {
+        final EventLoop loop;
+        final int[] next;      // per submitting thread: the sequence number expected next
+        final int tasks;
+        volatile String error;
+
+        TaskRecord(EventLoop loop, int threads, int tasks) {
+            this.loop = loop;
+            this.next = new int[threads];
+            this.tasks = tasks;
+        }
+
+        void ran(int thread, int seq) {
+            if (!loop.inEventLoop()) error = "task ran off its loop";
+            synchronized (this) {
+                if (next[thread] != seq) error = "thread " + thread + ": task " + seq + " ran, expected " + next[thread];
+                next[thread] = seq + 1;
+            }
+        }
+
+        synchronized boolean ok() {
+            if (error != null) return false;
+            for (int n : next) if (n != tasks) return false;
+            return true;
+        }
+
+        @Override
+        public synchronized String toString() {
+            return "tasks[" + (error != null ? error : java.util.Arrays.toString(next) + " of " + tasks) + "]";
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
