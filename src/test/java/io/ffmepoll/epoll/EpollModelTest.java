@@ -51,7 +51,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * EPIPE path differ between versions).
  * <p>Run longer with {@code -Dffmepoll.model.scale=N} (see {@link ModelTries}).
  */
-@AddLifecycleHook(ModelTries.class)
 class EpollModelTest {
 
     static final int IN = Interest.IN.bits(), OUT = Interest.OUT.bits(), RDHUP = Interest.RDHUP.bits(),
@@ -80,7 +79,8 @@ class EpollModelTest {
 
     private final List<World> worlds = new ArrayList<>();
 
-    @Property(tries = 400)
+    @Property(tries = 1000)
+    @AddLifecycleHook(ModelTries.class)
     void epollReportsExactlyWhatTheKernelModelPredicts(@ForAll("chains") ActionChain<World> chain) {
         try {
             chain.run();
