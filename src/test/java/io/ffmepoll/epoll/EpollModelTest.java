@@ -18,7 +18,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -40,8 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *     has no interest left. Which calls wake with which key is listed at each operation
  *     below (Linux 5.16 and later; this is what makes Linux ET re-report on new data even when
  *     the old data was not read).</li>
- * <li>A wait polls each listed item: a non-zero {@code readiness & interest} is reported and,
- *     for level-triggered items only, the item stays listed; a zero mask drops it. A one-shot
+ * <li>A wait takes the list in order and polls each item: a non-zero {@code readiness &
+ *     interest} is reported and, for level-triggered items only, the item goes back on the
+ *     list's tail; a zero mask drops it; items past the array's capacity stay at the head, so
+ *     waits into a small array go round the ready descriptors. A one-shot
  *     item keeps only its mode bits after reporting, until MOD re-arms it.</li>
  * </ul>
  * Where the kernel's wakeups depend on its version or on sizes, the generators avoid the case
@@ -60,6 +61,8 @@ class EpollModelTest {
     static final int KEY_ALL = 0, KEY_IN = IN, KEY_OUT = OUT, KEY_SOCK_DATA = IN | PRI, KEY_SOCK_SPACE = OUT;
     /** Bounds that keep every buffer far from full: EPOLLOUT stays set everywhere. */
     static final int MAX_WRITE = 64, MAX_PENDING_WRITES = 12, MAX_PIPE_BYTES = 1024;
+    /** The capacity of the array a plain wait uses: room for every target. */
+    static final int WAIT_ALL = 8;
 
     /** The watched descriptors, by index: the eventfd, the pipe's two ends, the socketpair's two. */
     enum Target {
@@ -109,7 +112,7 @@ class EpollModelTest {
                 .withAction(4, step(Combinators.combine(writable, size).as(Write::new)))
                 .withAction(3, step(Combinators.combine(readable, size).as(Read::new)))
                 .withAction(1, step(sockets.map(ShutdownOutput::new)))
-                .withAction(5, step(Arbitraries.just(new Wait())))
+                .withAction(5, step(Arbitraries.of(WAIT_ALL, WAIT_ALL, 1, 2).map(Wait::new)))
                 .withMaxTransformations(40);
     }
 
@@ -273,28 +276,26 @@ class EpollModelTest {
         }
     }
 
-    record Wait() implements Op {
+    /** epoll_wait(0) into an array of {@code capacity} events: 1 and 2 are often fewer than are ready. */
+    record Wait(int capacity) implements Op {
         public void apply(World w) {
-            Map<Long, String> expected = w.model.await();
-            Map<Long, String> actual = new TreeMap<>();
+            List<String> expected = w.model.await(capacity).stream().map(w::describe).toList();
+            EventArray array = w.arrays.get(capacity);
             int n;
             try {
-                n = w.epoll.wait(w.events, 0);
+                n = w.epoll.wait(array, 0);
             } catch (NativeIOException e) {
                 throw new AssertionError("wait failed: " + e, e);
             }
-            for (int i = 0; i < n; i++) {
-                long token = w.events.token(i);
-                String previous = actual.put(token, Interest.describe(w.events.events(i)));
-                if (previous != null) throw new AssertionError("token reported twice in one wait: " + w.name(token));
-            }
-            assertEquals(w.render(expected), w.render(actual), () -> "wait(0) after " + w.history);
-            w.history.add(this + " = " + w.render(actual));
+            List<String> actual = new ArrayList<>();
+            for (int i = 0; i < n; i++) actual.add(w.describe(new long[] {array.token(i), array.events(i)}));
+            assertEquals(expected, actual, () -> this + " after " + w.history);
+            w.history.add(this + " = " + actual);
         }
 
         @Override
         public String toString() {
-            return "wait";
+            return capacity == WAIT_ALL ? "wait" : "wait(max " + capacity + ")";
         }
     }
 
@@ -314,7 +315,8 @@ class EpollModelTest {
         final Arena arena = Arena.ofShared();
         final MemorySegment buffer = arena.allocate(64 * 1024);
         final Epoll epoll;
-        final EventArray events = EventArray.allocate(8);
+        final Map<Integer, EventArray> arrays = Map.of(1, EventArray.allocate(1), 2, EventArray.allocate(2),
+                WAIT_ALL, EventArray.allocate(WAIT_ALL));
         final List<String> history = new ArrayList<>();
         EventFd eventFd;
         Pipe pipe;
@@ -369,10 +371,9 @@ class EpollModelTest {
             return (target < Target.values().length ? Target.values()[target].label : "?") + "#" + (int) token;
         }
 
-        String render(Map<Long, String> events) {
-            StringBuilder b = new StringBuilder("{");
-            events.forEach((token, bits) -> b.append(b.length() > 1 ? ", " : "").append(name(token)).append('=').append(bits));
-            return b.append('}').toString();
+        /** An event as {@code target#sequence=BITS}: {@code {token, bits}}. */
+        String describe(long[] event) {
+            return name(event[0]) + "=" + Interest.describe((int) event[1]);
         }
 
         /** Runs {@code call}, turning its result or failure into an outcome, and compares with the model's. */
@@ -394,7 +395,7 @@ class EpollModelTest {
         void close() {
             for (Target t : Target.values()) descriptor(t).close();
             epoll.close();
-            events.close();
+            arrays.values().forEach(EventArray::close);
             arena.close();
         }
     }
@@ -405,7 +406,6 @@ class EpollModelTest {
     static final class Item {
         int events;     // interest | ERR | HUP; after a one-shot report, only ET|ONESHOT
         long token;
-        boolean listed; // on the ready list
 
         boolean disabled() {
             return (events & ~(ET | ONESHOT)) == 0;
@@ -428,6 +428,8 @@ class EpollModelTest {
     /** The kernel's behaviour for the five descriptors and one epoll instance. */
     static final class KernelModel {
         final File[] files = new File[Target.values().length];
+        /** The ready list (ep->rdllist), in order: a wakeup appends; a wait takes from the head. */
+        final List<Target> ready = new ArrayList<>();
 
         KernelModel() {
             for (int i = 0; i < files.length; i++) files[i] = new File();
@@ -468,7 +470,11 @@ class EpollModelTest {
             Item item = f(t).item;
             if (item == null || item.disabled()) return;
             if (key != KEY_ALL && (key & item.events) == 0) return;
-            item.listed = true;
+            list(t);
+        }
+
+        void list(Target t) {
+            if (!ready.contains(t)) ready.add(t);
         }
 
         String add(Target t, int interest, long token) {
@@ -478,7 +484,7 @@ class EpollModelTest {
             f.item = new Item();
             f.item.token = token;
             f.item.events = interest | ERR | HUP;
-            f.item.listed = (poll(t) & f.item.events) != 0;   // ep_insert polls once
+            if ((poll(t) & f.item.events) != 0) list(t);   // ep_insert polls once
             return "ok";
         }
 
@@ -488,7 +494,7 @@ class EpollModelTest {
             if (f.item == null) return "ENOENT";
             f.item.token = token;
             f.item.events = interest | ERR | HUP;
-            if ((poll(t) & f.item.events) != 0) f.item.listed = true;   // ep_modify polls; never unlists
+            if ((poll(t) & f.item.events) != 0) list(t);   // ep_modify polls; never unlists
             return "ok";
         }
 
@@ -497,6 +503,7 @@ class EpollModelTest {
             if (!f.open) return "closed";
             if (f.item == null) return "ENOENT";
             f.item = null;
+            ready.remove(t);
             return "ok";
         }
 
@@ -506,6 +513,7 @@ class EpollModelTest {
             if (!f.open) return "ok";   // Descriptor.close is idempotent
             f.open = false;
             f.item = null;
+            ready.remove(t);
             Target p = peer(t);
             File peer = f(p);
             switch (t) {
@@ -624,25 +632,31 @@ class EpollModelTest {
             return "ok";
         }
 
-        /** epoll_wait(0) (ep_send_events): what it reports, by token, and the list afterwards. */
-        Map<Long, String> await() {
-            Map<Long, String> reported = new TreeMap<>();
-            for (Target t : Target.values()) {
+        /**
+         * epoll_wait(0) with room for {@code max} events (ep_send_events): {token, bits} of each
+         * event in order. The list is taken whole; each item is polled in turn, and reported
+         * unless its mask is 0; a level-triggered item goes back on the (new) list's tail. Items
+         * beyond {@code max} are not polled and return to the list's head, so successive waits
+         * go round the ready descriptors (epoll(7)).
+         */
+        List<long[]> await(int max) {
+            List<Target> taken = new ArrayList<>(ready);
+            ready.clear();
+            List<long[]> reported = new ArrayList<>();
+            int i = 0;
+            for (; i < taken.size() && reported.size() < max; i++) {
+                Target t = taken.get(i);
                 Item item = f(t).item;
-                if (item == null || !item.listed) continue;
                 int mask = poll(t) & item.events;
-                if (mask == 0) {
-                    item.listed = false;
-                    continue;
-                }
-                reported.put(item.token, Interest.describe(mask));
+                if (mask == 0) continue;
+                reported.add(new long[] {item.token, mask});
                 if ((item.events & ONESHOT) != 0) {
                     item.events &= ET | ONESHOT;
-                    item.listed = false;
-                } else if ((item.events & ET) != 0) {
-                    item.listed = false;
+                } else if ((item.events & ET) == 0) {
+                    ready.add(t);
                 }
             }
+            ready.addAll(0, taken.subList(i, taken.size()));
             return reported;
         }
     }
