@@ -17,7 +17,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The reactor against a model of its peers: random sequences of connects, sends of 0 B to
+ * The reactor against a model of its peers: random sequences of connects (peers connecting,
+ * and {@code Reactor.connect} to a peer), sends of 0 B to
  * 1 MiB, pause/resume, server shutdownOutput, close and abort, peer half-close and reset, timers
  * (some cancelled), tasks executed from other threads, and a graceful shutdown. The server is
  * an echo with backpressure; the model predicts, for every connection, how many bytes each side
@@ -105,7 +108,7 @@ class ReactorModelTest {
                 Arbitraries.integers().between(0, 1 << 20));
         Arbitrary<Integer> loop = Arbitraries.integers().between(0, 1);
         return ActionChain.<World>startWith(this::newWorld)
-                .withAction(3, step(Arbitraries.just(new Connect())))
+                .withAction(3, step(Arbitraries.of(false, true).map(Connect::new)))
                 .withAction(6, step(Combinators.combine(conn, size).as(Send::new)))
                 .withAction(2, step(conn.map(Pause::new)))
                 .withAction(2, step(conn.map(Resume::new)))
@@ -151,15 +154,20 @@ class ReactorModelTest {
         void apply(World w) throws Exception;
     }
 
-    record Connect() implements Op {
+    /** A peer connects to the listener, or ({@code outbound}) the reactor connects to a peer's server socket. */
+    record Connect(boolean outbound) implements Op {
         public void apply(World w) throws Exception {
             if (w.shutdown || w.conns.size() >= MAX_CONNECTIONS) return;
-            w.connect();
+            if (outbound) {
+                w.connectOut();
+            } else {
+                w.connect();
+            }
         }
 
         @Override
         public String toString() {
-            return "connect";
+            return outbound ? "reactor.connect" : "connect";
         }
     }
 
@@ -356,6 +364,7 @@ class ReactorModelTest {
     static final class World {
         final Reactor reactor;
         final Listener listener;
+        final ServerSocket peerListener;
         final LinkedBlockingQueue<Server> accepted = new LinkedBlockingQueue<>();
         final List<Conn> conns = new ArrayList<>();
         final List<TimerRecord> timers = new ArrayList<>();
@@ -368,6 +377,8 @@ class ReactorModelTest {
                 reactor = settings.apply(Reactor.builder()).loops(2).threadName("model-loop").closeGrace(Duration.ofSeconds(2))
                         .linger(Duration.ofMillis(LINGER_MILLIS)).build();
                 listener = reactor.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Server(accepted));
+                peerListener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+                peerListener.setSoTimeout((int) SETTLE.toMillis());
                 connect();
             } catch (Exception e) {
                 throw new AssertionError(e);
@@ -384,6 +395,19 @@ class ReactorModelTest {
             s.connect(new InetSocketAddress("127.0.0.1", listener.port()), 5000);
             Server server = accepted.poll(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
             if (server == null) throw new AssertionError("the server did not open connection " + conns.size());
+            conns.add(new Conn(conns.size(), new Peer(s), server));
+        }
+
+        /** The reactor connects to the peer's server socket; the echo serves that connection too. */
+        void connectOut() throws Exception {
+            Server server = new Server(accepted);
+            CompletableFuture<Connection> opened = reactor.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), peerListener.getLocalPort()), server);
+            Socket s = peerListener.accept();
+            opened.get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+            if (accepted.poll(SETTLE.toMillis(), TimeUnit.MILLISECONDS) != server) {
+                throw new AssertionError("onOpen did not run for the reactor's connection " + conns.size());
+            }
             conns.add(new Conn(conns.size(), new Peer(s), server));
         }
 
@@ -456,6 +480,11 @@ class ReactorModelTest {
         void closeQuietly() {
             for (Conn k : conns) k.peer.close();
             listener.close();
+            try {
+                peerListener.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
             reactor.shutdown(Duration.ZERO);
             try {
                 reactor.awaitTermination(SETTLE);
