@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The reactor against a model of its peers: random sequences of connects (peers connecting,
  * and {@code Reactor.connect} to a peer), sends of 0 B to
- * 1 MiB, pause/resume, server shutdownOutput, close and abort, peer half-close and reset, timers
+ * 1 MiB, pause/resume, server responses, shutdownOutput, close and abort, peer half-close and reset, timers
  * (some cancelled), tasks executed from other threads, and a graceful shutdown. The server is
  * an echo with backpressure; the model predicts, for every connection, how many bytes each side
  * must have received, which end-of-stream the peer sees (none, EOF, reset) and how the server's
@@ -115,6 +115,7 @@ class ReactorModelTest {
                 .withAction(1, step(conn.map(ServerShutdownOutput::new)))
                 .withAction(1, step(conn.map(ServerClose::new)))
                 .withAction(1, step(conn.map(ServerAbort::new)))
+                .withAction(1, step(Combinators.combine(conn, size, Arbitraries.of(true, false)).as(ServerRespond::new)))
                 .withAction(1, step(conn.map(PeerHalfClose::new)))
                 .withAction(1, step(conn.map(PeerReset::new)))
                 .withAction(2, step(Combinators.combine(loop, Arbitraries.integers().between(0, 20),
@@ -249,6 +250,42 @@ class ReactorModelTest {
         @Override
         public String toString() {
             return "serverClose(c" + c + ")";
+        }
+    }
+
+    /**
+     * The server writes a response of its own (continuing the byte pattern of its output), then
+     * closes or shuts down its output: both must wait until the whole response is sent.
+     */
+    record ServerRespond(int c, int bytes, boolean close) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || !k.serverOpen() || k.serverOutShut) return;
+            k.extra += bytes;
+            if (close) {
+                k.serverCloseRequested();
+            } else {
+                k.freezeEcho();
+                k.serverOutShut = true;
+            }
+            k.onLoop(() -> {
+                Server s = k.server;
+                byte[] response = new byte[bytes];
+                for (int i = 0; i < bytes; i++) response[i] = pattern(s.written + i);
+                s.written += bytes;
+                s.conn.write(response);
+                if (close) {
+                    s.conn.close();
+                } else {
+                    s.outputShut = true;
+                    s.conn.shutdownOutput();
+                }
+            });
+        }
+
+        @Override
+        public String toString() {
+            return "serverRespond(c" + c + ", " + bytes + " B, then " + (close ? "close" : "shutdownOutput") + ")";
         }
     }
 
@@ -501,6 +538,7 @@ class ReactorModelTest {
         final Server server;
         // the model
         long sent;
+        long extra;   // bytes the server wrote of its own accord
         boolean paused;
         long pausedAt;
         long readFrozen = -1, echoFrozen = -1;
@@ -518,9 +556,9 @@ class ReactorModelTest {
             return readFrozen >= 0 ? readFrozen : paused ? pausedAt : sent;
         }
 
-        /** What the peer gets back: what the server read, until its output stopped. */
+        /** What the peer gets back: what the server read and wrote itself, until its output stopped. */
         long expectedEcho() {
-            return echoFrozen >= 0 ? echoFrozen : expectedRead();
+            return echoFrozen >= 0 ? echoFrozen : expectedRead() + extra;
         }
 
         void freezeEcho() {
@@ -590,6 +628,7 @@ class ReactorModelTest {
         private final LinkedBlockingQueue<Server> accepted;
         volatile Connection conn;
         boolean userPaused, outputShut;   // loop thread
+        long written;                     // loop thread: the offset of the next byte of output
         final AtomicLong read = new AtomicLong();
         volatile long badOffset = -1;
         final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -618,6 +657,7 @@ class ReactorModelTest {
             }
             read.addAndGet(n);
             if (outputShut) return;
+            written += n;
             if (!c.write(data)) c.pauseReading();
         }
 
