@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The reactor against a model of its peers: random sequences of connects (peers connecting,
  * and {@code Reactor.connect} to a peer), sends of 0 B to
- * 1 MiB, pause/resume, server responses, shutdownOutput, close and abort, peer half-close and reset, timers
+ * 1 MiB, pause/resume on either side, server responses, shutdownOutput, close and abort, peer half-close and reset, timers
  * (some cancelled), tasks executed from other threads, and a graceful shutdown. The server is
  * an echo with backpressure; the model predicts, for every connection, how many bytes each side
  * must have received, which end-of-stream the peer sees (none, EOF, reset) and how the server's
@@ -116,6 +116,8 @@ class ReactorModelTest {
                 .withAction(1, step(conn.map(ServerClose::new)))
                 .withAction(1, step(conn.map(ServerAbort::new)))
                 .withAction(1, step(Combinators.combine(conn, size, Arbitraries.of(true, false)).as(ServerRespond::new)))
+                .withAction(1, step(conn.map(PeerPause::new)))
+                .withAction(1, step(conn.map(PeerResume::new)))
                 .withAction(1, step(conn.map(PeerHalfClose::new)))
                 .withAction(1, step(conn.map(PeerReset::new)))
                 .withAction(2, step(Combinators.combine(loop, Arbitraries.integers().between(0, 20),
@@ -292,7 +294,9 @@ class ReactorModelTest {
     record ServerAbort(int c) implements Op {
         public void apply(World w) throws Exception {
             Conn k = w.conn(c);
-            if (k == null || !k.serverOpen()) return;
+            // An abort discards queued output: with the peer paused, how much was queued is the
+            // kernel's business.
+            if (k == null || !k.serverOpen() || k.peerPaused) return;
             k.freezeEcho();
             k.freezeRead();
             k.peerEndAfterAbort = k.serverOutShut ? "EOF" : "RESET";   // a FIN already sent stays seen
@@ -303,6 +307,42 @@ class ReactorModelTest {
         @Override
         public String toString() {
             return "serverAbort(c" + c + ")";
+        }
+    }
+
+    /**
+     * The peer stops reading: the echo backs up, the server's queue passes its watermark and
+     * the handler stops reading too. How far each buffer fills is the kernel's business, so while
+     * a peer is paused its server side is not compared ("?"); the peer's own count is, and
+     * everything is again on resume.
+     */
+    record PeerPause(int c) implements Op {
+        public void apply(World w) {
+            Conn k = w.conn(c);
+            if (k == null || k.peerReset || k.peerPaused) return;
+            k.peerPausedReceived = k.expectedEcho();
+            k.peerPausedEnd = k.expectedPeerEnd();
+            k.peerPaused = true;
+            k.peer.pauseReading();
+        }
+
+        @Override
+        public String toString() {
+            return "peerPause(c" + c + ")";
+        }
+    }
+
+    record PeerResume(int c) implements Op {
+        public void apply(World w) {
+            Conn k = w.conn(c);
+            if (k == null || !k.peerPaused) return;
+            k.peerPaused = false;
+            k.peer.resumeReading();
+        }
+
+        @Override
+        public String toString() {
+            return "peerResume(c" + c + ")";
         }
     }
 
@@ -324,6 +364,10 @@ class ReactorModelTest {
         public void apply(World w) {
             Conn k = w.conn(c);
             if (k == null || k.peerReset) return;
+            if (k.peerPaused) {   // let the peer read what it is owed first, so its end is known
+                new PeerResume(c).apply(w);
+                w.settle(this);
+            }
             k.serverEndBeforeReset = k.expectedServerEnd();
             k.peerEndBeforeReset = k.expectedPeerEnd();   // an end already read stays read
             k.peerReset = true;
@@ -384,7 +428,9 @@ class ReactorModelTest {
      */
     record Shutdown() implements Op {
         public void apply(World w) {
-            if (w.shutdown) return;
+            // A paused peer would hold its closing connection until the grace period ends (a
+            // deadline for such a flush is #8 item 18): shut down only when every peer reads.
+            if (w.shutdown || w.conns.stream().anyMatch(k -> k.peerPaused)) return;
             w.shutdown = true;
             for (Conn k : w.conns) if (k.serverOpen()) k.serverCloseRequested();
             w.reactor.shutdown(Duration.ofSeconds(5));
@@ -487,6 +533,12 @@ class ReactorModelTest {
          */
         void finish() throws Exception {
             for (Conn k : conns) {
+                if (k.peerPaused) {
+                    history.add("peerResume(c" + k.id + ")");
+                    new PeerResume(k.id).apply(this);
+                }
+            }
+            for (Conn k : conns) {
                 if (k.paused && k.serverOpen()) {
                     history.add("resume(c" + k.id + ")");
                     new Resume(k.id).apply(this);
@@ -542,7 +594,9 @@ class ReactorModelTest {
         boolean paused;
         long pausedAt;
         long readFrozen = -1, echoFrozen = -1;
-        boolean serverOutShut, closeRequested, aborted, peerOutShut, peerReset;
+        boolean serverOutShut, closeRequested, aborted, peerOutShut, peerReset, peerPaused;
+        long peerPausedReceived;
+        String peerPausedEnd;
         String serverEndBeforeReset, peerEndBeforeReset, peerEndAfterAbort;
 
         Conn(int id, Peer peer, Server server) {
@@ -598,15 +652,17 @@ class ReactorModelTest {
         }
 
         String expected() {
-            String read = peerReset ? "?" : Long.toString(expectedRead());
-            String echo = peerReset ? "?" : Long.toString(expectedEcho());
-            return render(echo, expectedPeerEnd(), read, expectedServerEnd(), -1, -1);
+            String read = peerReset || peerPaused ? "?" : Long.toString(expectedRead());
+            String echo = peerReset ? "?" : Long.toString(peerPaused ? peerPausedReceived : expectedEcho());
+            String serverEnd = peerPaused ? "?" : expectedServerEnd();
+            return render(echo, peerPaused ? peerPausedEnd : expectedPeerEnd(), read, serverEnd, -1, -1);
         }
 
         String actual() {
-            String read = peerReset ? "?" : Long.toString(server.read.get());
+            String read = peerReset || peerPaused ? "?" : Long.toString(server.read.get());
             String echo = peerReset ? "?" : Long.toString(peer.received.get());
-            return render(echo, peer.end, read, server.end(), peer.badOffset, server.badOffset);
+            String serverEnd = peerPaused ? "?" : server.end();
+            return render(echo, peer.end, read, serverEnd, peer.badOffset, server.badOffset);
         }
 
         String render(String received, String end, String read, String serverEnd, long peerBad, long serverBad) {
@@ -687,6 +743,8 @@ class ReactorModelTest {
         volatile boolean closedLocally;
         private final LinkedBlockingQueue<Long> commands = new LinkedBlockingQueue<>();
         private final Thread reader, writer;
+        private final Object gate = new Object();
+        private boolean paused;   // guarded by gate
 
         Peer(Socket socket) {
             this.socket = socket;
@@ -713,8 +771,35 @@ class ReactorModelTest {
             }
         }
 
+        /** Stops taking what arrives: a read already under way holds its bytes until resumed. */
+        void pauseReading() {
+            synchronized (gate) {
+                paused = true;
+            }
+        }
+
+        void resumeReading() {
+            synchronized (gate) {
+                paused = false;
+                gate.notifyAll();
+            }
+        }
+
+        private void awaitResumed() {
+            synchronized (gate) {
+                while (paused) {
+                    try {
+                        gate.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+
         void close() {
             closedLocally = true;
+            resumeReading();
             try {
                 socket.close();
             } catch (IOException ignored) {
@@ -729,6 +814,7 @@ class ReactorModelTest {
                 InputStream in = socket.getInputStream();
                 for (;;) {
                     int n = in.read(buf);
+                    awaitResumed();
                     if (n < 0) {
                         end = "EOF";
                         return;
@@ -745,6 +831,7 @@ class ReactorModelTest {
                     received.addAndGet(n);
                 }
             } catch (IOException e) {
+                awaitResumed();
                 end = closedLocally ? "LOCAL" : e.getMessage() != null && e.getMessage().contains("reset")
                         ? "RESET" : "ERROR " + e;
             }
