@@ -1,6 +1,7 @@
 package io.ffmepoll.reactor;
 
 import io.ffmepoll.epoll.ModelTries;
+import io.ffmepoll.socket.Option;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -55,12 +56,13 @@ class ReactorModelTest {
     static final int MAX_CONNECTIONS = 3;
     static final Duration SETTLE = Duration.ofSeconds(10);
     static final long LINGER_MILLIS = 50;
+    static final int SMALL_BUFFER = 4096;
 
     private final List<World> worlds = new ArrayList<>();
     private Settings settings;
 
     /** The reactor's buffer sizes and watermarks: small ones make every read, yield and queue path run. */
-    record Settings(int readBuffer, int budgetBuffers, int low, int high, int chunk) {
+    record Settings(int readBuffer, int budgetBuffers, int low, int high, int chunk, boolean smallSocketBuffers) {
         Reactor.Builder apply(Reactor.Builder b) {
             return b.readBufferSize(readBuffer).readBudget(readBuffer * budgetBuffers).watermarks(low, high)
                     .writeChunkSize(chunk);
@@ -69,7 +71,7 @@ class ReactorModelTest {
         @Override
         public String toString() {
             return "reactor(read buffer " + readBuffer + " B, budget " + budgetBuffers + " buffers, watermarks "
-                    + low + ".." + high + " B, chunks " + chunk + " B)";
+                    + low + ".." + high + " B, chunks " + chunk + " B" + (smallSocketBuffers ? ", 4 KiB socket buffers" : "") + ")";
         }
     }
 
@@ -78,8 +80,10 @@ class ReactorModelTest {
         // A low watermark of 0 is left out: writability would never come back (#8 item 14).
         Arbitrary<int[]> watermarks = Arbitraries.of(new int[] {32 * 1024, 64 * 1024}, new int[] {1024, 4096},
                 new int[] {1, 2});
+        // Small socket buffers make output queue in the reactor after a few KiB instead of MiBs.
         return Combinators.combine(Arbitraries.of(64 * 1024, 4096, 256), Arbitraries.of(4, 1), watermarks,
-                Arbitraries.of(16 * 1024, 256)).as((read, budget, w, chunk) -> new Settings(read, budget, w[0], w[1], chunk));
+                Arbitraries.of(16 * 1024, 256), Arbitraries.of(false, true))
+                .as((read, budget, w, chunk, small) -> new Settings(read, budget, w[0], w[1], chunk, small));
     }
 
     @Property(tries = 50)
@@ -115,8 +119,8 @@ class ReactorModelTest {
                 .withAction(1, step(conn.map(ServerShutdownOutput::new)))
                 .withAction(1, step(conn.map(ServerClose::new)))
                 .withAction(1, step(conn.map(ServerAbort::new)))
-                .withAction(1, step(Combinators.combine(conn, size, Arbitraries.of(true, false)).as(ServerRespond::new)))
-                .withAction(1, step(conn.map(PeerPause::new)))
+                .withAction(2, step(Combinators.combine(conn, size, Arbitraries.of(true, false)).as(ServerRespond::new)))
+                .withAction(2, step(conn.map(PeerPause::new)))
                 .withAction(1, step(conn.map(PeerResume::new)))
                 .withAction(1, step(conn.map(PeerHalfClose::new)))
                 .withAction(1, step(conn.map(PeerReset::new)))
@@ -455,11 +459,14 @@ class ReactorModelTest {
         final List<String> history = new ArrayList<>();
         boolean shutdown;
 
+        final Settings settings;
+
         World(Settings settings) {
+            this.settings = settings;
             try {
                 reactor = settings.apply(Reactor.builder()).loops(2).threadName("model-loop").closeGrace(Duration.ofSeconds(2))
                         .linger(Duration.ofMillis(LINGER_MILLIS)).build();
-                listener = reactor.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Server(accepted));
+                listener = reactor.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Server(accepted, settings.smallSocketBuffers()));
                 peerListener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
                 peerListener.setSoTimeout((int) SETTLE.toMillis());
                 connect();
@@ -475,6 +482,7 @@ class ReactorModelTest {
 
         void connect() throws Exception {
             Socket s = new Socket();
+            if (settings.smallSocketBuffers()) s.setReceiveBufferSize(SMALL_BUFFER);
             s.connect(new InetSocketAddress("127.0.0.1", listener.port()), 5000);
             Server server = accepted.poll(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
             if (server == null) throw new AssertionError("the server did not open connection " + conns.size());
@@ -483,10 +491,11 @@ class ReactorModelTest {
 
         /** The reactor connects to the peer's server socket; the echo serves that connection too. */
         void connectOut() throws Exception {
-            Server server = new Server(accepted);
+            Server server = new Server(accepted, settings.smallSocketBuffers());
             CompletableFuture<Connection> opened = reactor.connect(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), peerListener.getLocalPort()), server);
             Socket s = peerListener.accept();
+            if (settings.smallSocketBuffers()) s.setReceiveBufferSize(SMALL_BUFFER);
             opened.get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
             if (accepted.poll(SETTLE.toMillis(), TimeUnit.MILLISECONDS) != server) {
                 throw new AssertionError("onOpen did not run for the reactor's connection " + conns.size());
@@ -682,6 +691,7 @@ class ReactorModelTest {
     /** The echo with backpressure, plus what the test needs to see of it. */
     static final class Server implements Handler {
         private final LinkedBlockingQueue<Server> accepted;
+        private final boolean smallBuffers;
         volatile Connection conn;
         boolean userPaused, outputShut;   // loop thread
         long written;                     // loop thread: the offset of the next byte of output
@@ -689,13 +699,21 @@ class ReactorModelTest {
         volatile long badOffset = -1;
         final CompletableFuture<String> closed = new CompletableFuture<>();
 
-        Server(LinkedBlockingQueue<Server> accepted) {
+        Server(LinkedBlockingQueue<Server> accepted, boolean smallBuffers) {
             this.accepted = accepted;
+            this.smallBuffers = smallBuffers;
         }
 
         @Override
         public void onOpen(Connection c) {
             conn = c;
+            if (smallBuffers) {
+                try {
+                    c.socket().setOption(Option.SO_SNDBUF, SMALL_BUFFER);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
             accepted.add(this);
         }
 
