@@ -311,6 +311,11 @@ class ReactorModelTest {
         public void apply(World w) throws Exception {
             Conn k = w.conn(c);
             if (k == null || !k.serverOpen() || !known(k)) return;
+            // The reset is reported once, to whichever call meets it first: if the peer's writer
+            // is still sending, its write gets ECONNRESET and the reader then sees EOF. Abort
+            // only once the peer has handed every byte to its kernel (not while a paused server
+            // keeps it blocked).
+            if (!k.peer.awaitWritten(k.sent, Duration.ofSeconds(1))) return;
             k.freezeEcho();
             k.freezeRead();
             k.peerEndAfterAbort = k.serverOutShut ? "EOF" : "RESET";   // a FIN already sent stays seen
@@ -477,7 +482,12 @@ class ReactorModelTest {
                 reactor = settings.apply(Reactor.builder()).loops(2).threadName("model-loop").closeGrace(Duration.ofSeconds(2))
                         .linger(Duration.ofMillis(LINGER_MILLIS)).build();
                 listener = reactor.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Server(accepted, settings.smallSocketBuffers()));
-                peerListener = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+                peerListener = new ServerSocket();
+                // Set before listening, so accepted sockets advertise the small window from the
+                // start: shrinking SO_RCVBUF after a larger window was offered makes the kernel
+                // prune data it already accepted and rely on retransmission.
+                if (settings.smallSocketBuffers()) peerListener.setReceiveBufferSize(SMALL_BUFFER);
+                peerListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
                 peerListener.setSoTimeout((int) SETTLE.toMillis());
                 connect();
             } catch (Exception e) {
@@ -505,7 +515,6 @@ class ReactorModelTest {
             CompletableFuture<Connection> opened = reactor.connect(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), peerListener.getLocalPort()), server);
             Socket s = peerListener.accept();
-            if (settings.smallSocketBuffers()) s.setReceiveBufferSize(SMALL_BUFFER);
             opened.get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
             if (accepted.poll(SETTLE.toMillis(), TimeUnit.MILLISECONDS) != server) {
                 throw new AssertionError("onOpen did not run for the reactor's connection " + conns.size());
@@ -766,6 +775,7 @@ class ReactorModelTest {
         private static final long SHUT = -1;
         final Socket socket;
         final AtomicLong received = new AtomicLong();
+        final AtomicLong written = new AtomicLong();
         volatile String end = "NONE";
         volatile long badOffset = -1;
         volatile boolean closedLocally;
@@ -782,6 +792,16 @@ class ReactorModelTest {
 
         void send(long bytes) {
             commands.add(bytes);
+        }
+
+        /** Waits, bounded, until {@code total} bytes are written to the socket; false if not. */
+        boolean awaitWritten(long total, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (written.get() < total) {
+                if (System.nanoTime() - deadline >= 0) return false;
+                sleep(1);
+            }
+            return true;
         }
 
         void shutdownOutput() {
@@ -883,6 +903,7 @@ class ReactorModelTest {
                             int n = (int) Math.min(chunk.length, left);
                             for (int i = 0; i < n; i++) chunk[i] = pattern(offset + i);
                             out.write(chunk, 0, n);
+                            written.addAndGet(n);
                             offset += n;
                             left -= n;
                         }
