@@ -16,7 +16,7 @@ enum Metric {
     /** Resident set, from /proc/pid/status. */
     RSS("rss", "MiB", Metric.MIB, 32 * Metric.MIB, 0.10, Sample::rss),
     /** Java heap in use right after a full GC ({@code GC.run}, then {@code GC.heap_info}). */
-    HEAP("heap", "MiB", Metric.MIB, 4 * Metric.MIB, 0.10, Sample::heap),
+    HEAP("heap", "MiB", Metric.MIB, 2 * Metric.MIB, 0.10, Sample::heap),
     /** NMT committed total minus the Java heap: metaspace, code, threads, GC, malloc. */
     NATIVE("native", "MiB", Metric.MIB, 16 * Metric.MIB, 0.10, Sample::nativeBytes),
     /** NMT's "Other": memory from Unsafe.allocateMemory, so FFM arenas and direct buffers. */

@@ -113,7 +113,9 @@ final class Probe {
 
     private String runJcmd(long pid) {
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "-f", commands.toString())
+            // jcmd is a JVM itself: the serial GC and C1 only make it start with less CPU.
+            Process p = new ProcessBuilder(jcmd.toString(), "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1",
+                    Long.toString(pid), "-f", commands.toString())
                     .redirectErrorStream(true).start();
             byte[] bytes = p.getInputStream().readAllBytes();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {

@@ -98,7 +98,11 @@ public final class Soak {
         List<String> jvm = List.of("-XX:NativeMemoryTracking=summary");
         List<String> common = new ArrayList<>(List.of("--counters-every", "1"));
         Map<String, Probe> probes = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(NAMES.size());
+        long t0 = System.nanoTime();
         try {
+            // One after the other: four JVMs starting at once on a busy 2-core machine can each
+            // take longer than the start-up timeout.
             for (String name : NAMES) {
                 String proto = switch (name) {
                     case "unix" -> "unix-echo";
@@ -108,91 +112,93 @@ public final class Soak {
                 List<String> args = new ArrayList<>(common);
                 if (name.equals("unix")) args.addAll(List.of("--path", unixPath.toString()));
                 if (leak != null && !name.equals("udp")) args.addAll(List.of("--leak", leak));
-                Servers.Running srv = Servers.start("ffm", proto, 1, false, jvm, args);
-                probes.put(name, new Probe(name, srv, jcmd, commands));
+                try {
+                    probes.put(name, new Probe(name, Servers.start("ffm", proto, 1, false, jvm, args), jcmd, commands));
+                } catch (IOException e) {
+                    progress("bench soak: " + name + " server: " + e.getMessage());
+                    return false;
+                }
             }
-            return soak(probes, unixPath);
+            progress(String.format(Locale.ROOT, "soak: servers up in %.1f s", (System.nanoTime() - t0) / 1e9));
+            return soak(pool, probes, unixPath);
         } finally {
             for (Probe p : probes.values()) {
                 String note = p.server.stop();
                 if (note != null) progress("soak: " + p.name + ": " + note);
             }
+            pool.shutdownNow();
+            progress(String.format(Locale.ROOT, "soak: %.0f s in all", (System.nanoTime() - t0) / 1e9));
         }
     }
 
-    private boolean soak(Map<String, Probe> probes, Path unixPath) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(probes.size());
-        try {
-            // The first attach starts each JVM's attach listener (a socket): measure after it.
-            sampleAll(pool, probes, -1, "warm");
-            samples.clear();
-            sampleAll(pool, probes, 0, "idle");
-            Map<String, List<String>> idleFiles = new HashMap<>();
-            for (Probe p : probes.values()) idleFiles.put(p.name, p.openFiles());
+    private boolean soak(ExecutorService pool, Map<String, Probe> probes, Path unixPath) throws Exception {
+        // The first attach starts each JVM's attach listener (a socket): measure after it.
+        sampleAll(pool, probes, -1, "warm");
+        samples.clear();
+        sampleAll(pool, probes, 0, "idle");
+        Map<String, List<String>> idleFiles = new HashMap<>();
+        for (Probe p : probes.values()) idleFiles.put(p.name, p.openFiles());
 
-            Traffic traffic = new Traffic(new Traffic.Targets(
-                    new InetSocketAddress("127.0.0.1", probes.get("echo").server.port()),
-                    new InetSocketAddress("127.0.0.1", probes.get("http").server.port()),
-                    UnixDomainSocketAddress.of(unixPath),
-                    new InetSocketAddress("127.0.0.1", probes.get("udp").server.port())), seed);
-            long start = System.nanoTime();
-            long end = start + (long) (minutes * 60e9);
-            traffic.start();
-            long next = start;
-            while (true) {
-                // A sample takes a while (jcmd); when they fall behind, the next one starts at once.
-                long now = System.nanoTime();
-                next = Math.max(next + (long) (interval * 1e9), now);
-                if (next >= end) break;
-                TimeUnit.NANOSECONDS.sleep(next - now);
-                double t = (System.nanoTime() - start) / 1e9;
-                List<Sample> got = sampleAll(pool, probes, t, "traffic");
-                progress(String.format(Locale.ROOT, "soak %5.0fs  %s  messages %,d  connections %,d  errors %d", t,
-                        SoakReport.brief(got), traffic.messages.get(), traffic.connections.get(), traffic.errors.get()));
-                for (Probe p : probes.values()) {
-                    if (!p.server.process().isAlive()) {
-                        failures.add(p.name + " server died (exit status " + p.server.process().exitValue() + ")");
-                    }
-                    if (p.jcmdProblem() != null) progress("soak: " + p.name + ": " + p.jcmdProblem());
+        Traffic traffic = new Traffic(new Traffic.Targets(
+                new InetSocketAddress("127.0.0.1", probes.get("echo").server.port()),
+                new InetSocketAddress("127.0.0.1", probes.get("http").server.port()),
+                UnixDomainSocketAddress.of(unixPath),
+                new InetSocketAddress("127.0.0.1", probes.get("udp").server.port())), seed);
+        long start = System.nanoTime();
+        long end = start + (long) (minutes * 60e9);
+        traffic.start();
+        long next = start;
+        while (true) {
+            // A sample takes a while (jcmd); when they fall behind, the next one starts at once.
+            long now = System.nanoTime();
+            next = Math.max(next + (long) (interval * 1e9), now);
+            if (next >= end) break;
+            TimeUnit.NANOSECONDS.sleep(next - now);
+            double t = (System.nanoTime() - start) / 1e9;
+            List<Sample> got = sampleAll(pool, probes, t, "traffic");
+            progress(String.format(Locale.ROOT, "soak %5.0fs  %s  messages %,d  connections %,d  errors %d", t,
+                    SoakReport.brief(got), traffic.messages.get(), traffic.connections.get(), traffic.errors.get()));
+            for (Probe p : probes.values()) {
+                if (!p.server.process().isAlive()) {
+                    failures.add(p.name + " server died (exit status " + p.server.process().exitValue() + ")");
                 }
-                if (!failures.isEmpty()) break;
+                if (p.jcmdProblem() != null) progress("soak: " + p.name + ": " + p.jcmdProblem());
             }
-            long left = end - System.nanoTime();
-            if (left > 0 && failures.isEmpty()) TimeUnit.NANOSECONDS.sleep(left);
-            double trafficSeconds = (System.nanoTime() - start) / 1e9;
-            traffic.stop();
-            progress("soak: traffic stopped; waiting for every server to close its connections");
-            quiesce(pool, probes, idleFiles, trafficSeconds);
-
-            // Verdict.
-            if (traffic.errors.get() > 0) {
-                failures.add(traffic.errors.get() + " traffic error(s); first: " + String.join(" | ", traffic.firstErrors));
-            }
-            Map<String, Map<Metric, Trend>> trends = new LinkedHashMap<>();
-            for (String name : probes.keySet()) {
-                List<Sample> under = samples.stream().filter(s -> s.server().equals(name) && s.phase().equals("traffic")).toList();
-                Map<Metric, Trend> m = new LinkedHashMap<>();
-                for (Metric metric : Metric.values()) {
-                    Trend tr = metric.trend(under);
-                    m.put(metric, tr);
-                    if (tr.grew()) failures.add(name + " " + metric.label + " grew: " + tr.describe(metric.scale, metric.unit));
-                }
-                trends.put(name, m);
-            }
-            String stamp = "soak-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-            String report = SoakReport.text(samples, trends, traffic, trafficSeconds, seed, failures);
-            System.out.println(report);
-            Path dir = Path.of(Servers.home(), "results");
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve(stamp + ".csv"), SoakReport.csv(samples), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve(stamp + ".txt"), report + "\n", StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve(stamp + ".svg"), SoakReport.svg(samples, trends, stamp, failures.isEmpty()), StandardCharsets.UTF_8);
-            progress("soak: wrote " + dir.resolve(stamp) + ".csv, .txt and .svg");
-            progress(failures.isEmpty() ? "soak: PASSED" : "soak: FAILED (" + failures.size() + " finding(s), see above)");
-            return failures.isEmpty();
-        } finally {
-            pool.shutdownNow();
+            if (!failures.isEmpty()) break;
         }
+        long left = end - System.nanoTime();
+        if (left > 0 && failures.isEmpty()) TimeUnit.NANOSECONDS.sleep(left);
+        double trafficSeconds = (System.nanoTime() - start) / 1e9;
+        traffic.stop();
+        progress("soak: traffic stopped; waiting (at most 20 s) for the servers to give back connections and descriptors");
+        quiesce(pool, probes, idleFiles, trafficSeconds);
+
+        // Verdict.
+        if (traffic.errors.get() > 0) {
+            failures.add(traffic.errors.get() + " traffic error(s); first: " + String.join(" | ", traffic.firstErrors));
+        }
+        Map<String, Map<Metric, Trend>> trends = new LinkedHashMap<>();
+        for (String name : probes.keySet()) {
+            List<Sample> under = samples.stream().filter(s -> s.server().equals(name) && s.phase().equals("traffic")).toList();
+            Map<Metric, Trend> m = new LinkedHashMap<>();
+            for (Metric metric : Metric.values()) {
+                Trend tr = metric.trend(under);
+                m.put(metric, tr);
+                if (tr.grew()) failures.add(name + " " + metric.label + " grew: " + tr.describe(metric.scale, metric.unit));
+            }
+            trends.put(name, m);
+        }
+        String stamp = "soak-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String report = SoakReport.text(samples, trends, traffic, trafficSeconds, seed, failures);
+        System.out.println(report);
+        Path dir = Path.of(Servers.home(), "results");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(stamp + ".csv"), SoakReport.csv(samples), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(stamp + ".txt"), report + "\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(stamp + ".svg"), SoakReport.svg(samples, trends, stamp, failures.isEmpty()), StandardCharsets.UTF_8);
+        progress("soak: wrote " + dir.resolve(stamp) + ".csv, .txt and .svg");
+        progress(failures.isEmpty() ? "soak: PASSED" : "soak: FAILED (" + failures.size() + " finding(s), see above)");
+        return failures.isEmpty();
     }
 
     /**

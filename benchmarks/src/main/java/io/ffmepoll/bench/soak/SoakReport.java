@@ -114,8 +114,8 @@ final class SoakReport {
         Metric[] metrics = Metric.values();
         int rows = (metrics.length + cols - 1) / cols;
         Svg svg = new Svg(cols * panelW + 20, top + rows * panelH + 10);
-        svg.text(10, 22, "font-size=\"15\" font-weight=\"bold\"", "ffm-epoll " + stamp + ": "
-                + (passed ? "passed" : "FAILED") + " · samples under traffic, dashed lines = thirds of the growth test");
+        svg.text(10, 22, "font-size=\"15\" font-weight=\"bold\"", "ffm-epoll " + stamp + ": " + (passed ? "passed" : "FAILED"));
+        svg.text(cols * panelW + 10, 22, "text-anchor=\"end\" fill=\"#666\"", "samples under traffic; dashed: thirds of the growth test");
         List<String> servers = new ArrayList<>(trends.keySet());
         for (int i = 0; i < servers.size(); i++) {
             svg.rect(10 + i * 90, 34, 14, 10, COLOURS.get(i % COLOURS.size()));

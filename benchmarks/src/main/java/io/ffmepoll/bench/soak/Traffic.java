@@ -51,6 +51,7 @@ final class Traffic {
     private static final int MAX_HTTP_BATCH = 40_000;
     private static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_REPORTED = 20;
+    private static final long PACE_MS = 2;
 
     final AtomicLong messages = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
@@ -363,6 +364,7 @@ final class Traffic {
                                 if (random.nextInt(3) == 0) fresh.reset();
                                 else fresh.close();
                                 fresh = null;
+                                Thread.sleep(1);
                             }
                         } else if (httpProto && dice < 93) {
                             step = "malformed request";
@@ -384,6 +386,9 @@ final class Traffic {
                             step = "pause";
                             Thread.sleep(5 + random.nextInt(30));
                         }
+                        // Paced: the soak is about time under varied traffic, not peak load, and
+                        // the samplers need CPU left on a small machine.
+                        Thread.sleep(PACE_MS);
                     } catch (IOException e) {
                         error(name + " " + step + ": " + e.getMessage());
                         if (pool[p] != null) {
