@@ -136,15 +136,16 @@ public final class Servers {
 
     /** Starts a server and waits (up to 30 s) for its {@code listening} line. */
     static Running start(String impl, String proto, int loops, boolean pin) throws IOException {
-        return start(impl, proto, loops, pin, List.of(), List.of());
+        return start(impl, proto, loops, pin, List.of(), List.of(), 30);
     }
 
     /**
-     * Starts a server with extra JVM flags and server arguments and waits (up to 30 s) for its
-     * {@code listening} line; its stderr goes to {@code target/logs/<impl>-<proto>.log}.
+     * Starts a server with extra JVM flags and server arguments and waits (up to
+     * {@code startSeconds}) for its {@code listening} line; its stderr goes to
+     * {@code target/logs/<impl>-<proto>.log}.
      */
     public static Running start(String impl, String proto, int loops, boolean pin, List<String> jvmFlags,
-                                List<String> serverArgs) throws IOException {
+                                List<String> serverArgs, int startSeconds) throws IOException {
         int port = freePort();
         Path logs = Path.of(home(), "target", "logs");
         Files.createDirectories(logs);
@@ -163,7 +164,7 @@ public final class Servers {
         }, "drain-" + impl);
         drain.setDaemon(true);
         drain.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startSeconds);
         try {
             while (System.nanoTime() < deadline) {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
@@ -177,7 +178,7 @@ public final class Servers {
             Thread.currentThread().interrupt();
         }
         p.destroyForcibly();
-        throw new IOException(impl + " server printed no 'listening' line within 30 s" + lastLine(log));
+        throw new IOException(impl + " server printed no 'listening' line within " + startSeconds + " s" + lastLine(log));
     }
 
     private static String lastLine(Path log) {

@@ -62,7 +62,8 @@ final class Probe {
             // GC.heap_info comes before the NMT report; the heap lines are those with "total".
             int nmt = out.indexOf("Native Memory Tracking:");
             String heapInfo = nmt < 0 ? out : out.substring(0, nmt);
-            heap = sumKb(HEAP_USED, heapInfo) * 1024;
+            long kb = sumKb(HEAP_USED, heapInfo);
+            heap = kb < 0 ? -1 : kb * 1024;
             Matcher z = ZHEAP_USED.matcher(heapInfo);
             if (heap <= 0 && z.find()) heap = Long.parseLong(z.group(1)) << 20;
             long total = firstKb(NMT_TOTAL, out);

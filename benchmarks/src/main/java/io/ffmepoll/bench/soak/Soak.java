@@ -101,8 +101,8 @@ public final class Soak {
         ExecutorService pool = Executors.newFixedThreadPool(NAMES.size());
         long t0 = System.nanoTime();
         try {
-            // One after the other: four JVMs starting at once on a busy 2-core machine can each
-            // take longer than the start-up timeout.
+            // One after the other, each allowed two minutes: on a 2-core machine shared with
+            // other builds a JVM under NMT has been seen to take over 30 s to start.
             for (String name : NAMES) {
                 String proto = switch (name) {
                     case "unix" -> "unix-echo";
@@ -113,7 +113,7 @@ public final class Soak {
                 if (name.equals("unix")) args.addAll(List.of("--path", unixPath.toString()));
                 if (leak != null && !name.equals("udp")) args.addAll(List.of("--leak", leak));
                 try {
-                    probes.put(name, new Probe(name, Servers.start("ffm", proto, 1, false, jvm, args), jcmd, commands));
+                    probes.put(name, new Probe(name, Servers.start("ffm", proto, 1, false, jvm, args, 120), jcmd, commands));
                 } catch (IOException e) {
                     progress("bench soak: " + name + " server: " + e.getMessage());
                     return false;
