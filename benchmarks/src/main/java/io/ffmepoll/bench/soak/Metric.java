@@ -15,8 +15,11 @@ enum Metric {
     THREADS("threads", "", 1, 2, 0, Sample::threads),
     /** Resident set, from /proc/pid/status. */
     RSS("rss", "MiB", Metric.MIB, 32 * Metric.MIB, 0.10, Sample::rss),
-    /** Java heap in use right after a full GC ({@code GC.run}, then {@code GC.heap_info}). */
-    HEAP("heap", "MiB", Metric.MIB, 2 * Metric.MIB, 0.10, Sample::heap),
+    /**
+     * Java heap in use right after a full GC ({@code GC.run}, then {@code GC.heap_info}). The UDP
+     * server shows a 1.9 MiB step in about a quarter of its samples (no trend): the slack covers it.
+     */
+    HEAP("heap", "MiB", Metric.MIB, 3 * Metric.MIB, 0.10, Sample::heap),
     /** NMT committed total minus the Java heap: metaspace, code, threads, GC, malloc. */
     NATIVE("native", "MiB", Metric.MIB, 16 * Metric.MIB, 0.10, Sample::nativeBytes),
     /** NMT's "Other": memory from Unsafe.allocateMemory, so FFM arenas and direct buffers. */
