@@ -6,7 +6,7 @@ package io.ffmepoll.reactor;
  * @param readBufferSize bytes one read may return (the loop's read buffer)
  * @param readBudget bytes one connection may read per wake before others get a turn
  * @param highWatermark queued output above which a connection reports not writable
- * @param lowWatermark queued output below which it reports writable again
+ * @param lowWatermark queued output at or below which it reports writable again (0: once empty)
  * @param maxQueuedBytes queued output at which a write fails: the hard bound on memory
  * @param writeChunkSize size of the pooled native chunks that hold queued output
  * @param idleTimeoutNanos close connections idle this long; 0: never
@@ -15,10 +15,13 @@ package io.ffmepoll.reactor;
  * @param backlog listen backlog
  * @param threadName thread-name prefix
  * @param tcpNoDelay whether accepted TCP connections get {@code TCP_NODELAY}
+ * @param closeFlushTimeoutNanos how long a {@link Connection#close()} waits for queued output to
+ *        flush before the connection is reset
  */
 record Config(int loops, int readBufferSize, int readBudget, int highWatermark, int lowWatermark,
               long maxQueuedBytes, int writeChunkSize, long idleTimeoutNanos, long lingerNanos,
-              long acceptBackoffNanos, int backlog, String threadName, boolean tcpNoDelay) {
+              long acceptBackoffNanos, int backlog, String threadName, boolean tcpNoDelay,
+              long closeFlushTimeoutNanos) {
 
     Config {
         if (loops < 1 || loops > 1024) throw new IllegalArgumentException("loops must be 1..1024: " + loops);
@@ -37,5 +40,8 @@ record Config(int loops, int readBufferSize, int readBudget, int highWatermark, 
             throw new IllegalArgumentException("negative duration");
         }
         if (backlog < 1) throw new IllegalArgumentException("backlog must be positive: " + backlog);
+        if (closeFlushTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("close flush timeout must be positive: " + closeFlushTimeoutNanos + " ns");
+        }
     }
 }

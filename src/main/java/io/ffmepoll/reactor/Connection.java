@@ -4,12 +4,16 @@ import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.Interest;
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.socket.Option;
+import io.ffmepoll.socket.ReceivedDescriptor;
 import io.ffmepoll.socket.StreamSocket;
+import io.ffmepoll.socket.TcpStream;
+import io.ffmepoll.socket.UnixStream;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -17,13 +21,17 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A stream connection (TCP or Unix-domain) served by one {@link EventLoop} for its whole life.
- * <p>Registered once with {@code IN | OUT | RDHUP | ET}: reading, writing and backpressure never
- * call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
+ * <p>Registered once with {@code IN | OUT | RDHUP | PRI | ET}: reading, writing and backpressure
+ * never call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
  * output that the socket does not take at once is copied into pooled native chunks and sent
- * with gathering {@code writev} when the socket reports {@code OUT}.
- * <p>Methods must be called on the connection's loop thread (inside handler callbacks, or in a
- * task given to {@link #loop()}{@code .execute}); elsewhere they throw
- * {@link IllegalStateException}.
+ * with gathering {@code writev} when the socket reports {@code OUT}. A Unix-domain connection
+ * also receives the descriptors sent with its bytes ({@link Handler#onDescriptors}).
+ * <p>Methods that act ({@code write}, {@code pauseReading}, {@code close}...) must be called on
+ * the connection's loop thread (inside handler callbacks, or in a task given to
+ * {@link #loop()}{@code .execute}); elsewhere they throw {@link IllegalStateException}. The
+ * getters ({@link #isOpen}, {@link #isWritable}, {@link #queuedBytes}, {@link #isReading},
+ * {@link #attachment}) and {@link #attach} may be called from any thread: a getter called
+ * elsewhere returns a recent value that the loop may change at any moment.
  * {@snippet :
  * public void onRead(Connection c, MemorySegment request) {
  *     c.write(RESPONSE);            // sent now, or queued and sent on EPOLLOUT
@@ -33,9 +41,10 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Connection extends Registration {
 
-    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.ET);
+    /** PRI: TCP urgent data (and Unix MSG_OOB) pending, which makes a short read no proof of an empty queue. */
+    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.PRI, Interest.ET);
     private static final int IN = Interest.IN.bits(), OUT = Interest.OUT.bits(), ERR = Interest.ERR.bits(),
-            HUP = Interest.HUP.bits(), RDHUP = Interest.RDHUP.bits();
+            HUP = Interest.HUP.bits(), RDHUP = Interest.RDHUP.bits(), PRI = Interest.PRI.bits();
     private static final int MAX_IOV = 64;
 
     private final EventLoop loop;
@@ -47,24 +56,36 @@ public final class Connection extends Registration {
      *  connection that never backs up (most idle ones) does not carry a deque and its array. */
     private ArrayDeque<BufferPool.Chunk> queue;
     private MemorySegment[] iov;
-    private long queued;
-    private boolean writable = true;
+    // Written on the loop thread only; volatile so that the getters are safe from other threads
+    // (a plain read there may be hoisted out of a caller's loop, and a long may tear).
+    private volatile long queued;
+    private volatile boolean writable = true;
     private boolean waitingForOut;     // the socket refused bytes; an OUT edge will follow
-    private boolean reading = true;    // the handler wants input
+    private volatile boolean reading = true;    // the handler wants input
     private boolean inputPending = true;  // input may be waiting: no EAGAIN seen since the last edge
     private boolean inputClosed;
     private boolean hangupSeen;        // RDHUP/HUP/ERR reported: read to EAGAIN or EOF, no shortcut
+    private boolean urgentSeen;        // PRI reported since the last EAGAIN: read to EAGAIN, no shortcut
+    /** Whether a short read may be taken as an empty receive queue: TCP only (see readInput). */
+    private final boolean shortReadDrains;
+    /**
+     * A Unix stream is read with recvmsg so that descriptors sent with the bytes are received
+     * (a plain recv makes the kernel close them); they wait here for {@link Handler#onDescriptors}.
+     * Null for TCP.
+     */
+    private final UnixStream unix;
+    private final ArrayList<ReceivedDescriptor> received;
     private boolean shutdownOutputRequested;
     private boolean outputShutdown;
     private boolean closeRequested;
     private boolean lingering;         // output done and shut down; discarding input until EOF
-    private boolean closed;
+    private volatile boolean closed;
     /** A write met EPIPE or ECONNRESET: the close is pending, later writes go nowhere. */
     private boolean outputBroken;
     private long lastActivity;
     private Timeout idleTimer;
-    private Timeout lingerTimer;
-    private Object attachment;
+    private Timeout closeTimer;        // while closing: the flush deadline, then the linger
+    private volatile Object attachment;
     private boolean connecting;        // a client connect in progress: onOpen waits for OUT
     final CompletableFuture<Connection> opened = new CompletableFuture<>();
 
@@ -73,6 +94,9 @@ public final class Connection extends Registration {
         this.socket = socket;
         this.handler = handler;
         this.config = loop.config;
+        this.shortReadDrains = socket instanceof TcpStream;
+        this.unix = socket instanceof UnixStream u ? u : null;
+        this.received = unix != null ? new ArrayList<>(0) : null;
     }
 
     /**
@@ -108,57 +132,68 @@ public final class Connection extends Registration {
         if (!closed) opened.complete(this);
     }
 
-    /** The loop that serves this connection. */
+    /** The loop that serves this connection. Any thread. */
     public EventLoop loop() {
         return loop;
     }
 
     /**
      * The socket, for options and addresses ({@code socket().getOption(...)}). Do not read,
-     * write or close it directly: the connection owns it.
+     * write or close it directly: the connection owns it. Any thread (options and addresses
+     * may be read from any thread).
      */
     public StreamSocket socket() {
         return socket;
     }
 
-    /** The handler serving this connection. */
+    /** The handler serving this connection. Any thread. */
     public Handler handler() {
         return handler;
     }
 
-    /** Any object the application keeps with the connection. */
+    /** Any object the application keeps with the connection (null until attached). Any thread. */
     public Object attachment() {
         return attachment;
     }
 
-    /** Replaces the attachment. */
+    /**
+     * Replaces the attachment. Any thread: the value is published safely, and seen by every
+     * later {@link #attachment()} (on the loop, and on the calling thread at once).
+     */
     public void attach(Object value) {
         attachment = value;
     }
 
-    /** Whether the connection is not yet closed (close-after-flush may be pending). */
+    /**
+     * Whether the connection is not yet closed (close-after-flush may be pending). Any thread;
+     * once false it stays false.
+     */
     public boolean isOpen() {
         return !closed;
     }
 
-    /** Whether queued output is at or under the high watermark (or has fallen below the low one). */
+    /**
+     * Whether queued output is at or under the high watermark (or has fallen back to the low
+     * one). Any thread; off the loop a snapshot, as {@link Handler#onWritabilityChanged} reports
+     * each change on the loop.
+     */
     public boolean isWritable() {
         return writable;
     }
 
-    /** Bytes accepted by {@link #write} and not yet taken by the socket. */
+    /** Bytes accepted by {@link #write} and not yet taken by the socket. Any thread (a snapshot off the loop). */
     public long queuedBytes() {
         return queued;
     }
 
-    /** Whether input is delivered to {@link Handler#onRead}. */
+    /** Whether input is delivered to {@link Handler#onRead}. Any thread (a snapshot off the loop). */
     public boolean isReading() {
         return reading;
     }
 
     /**
      * Sends {@code data}: written at once as far as the socket takes it, the rest copied into
-     * the queue. {@code data} may be reused as soon as this returns.
+     * the queue. {@code data} may be reused as soon as this returns. Loop thread only.
      * <p>Once a write has met the peer's reset (EPIPE, ECONNRESET) the connection closes after
      * the current callback, with that error as {@link Handler#onClose} cause; until then further
      * writes are discarded and return false, since the handler could not have known.
@@ -192,7 +227,7 @@ public final class Connection extends Registration {
         return writable;
     }
 
-    /** Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. */
+    /** Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. Loop thread only. */
     public boolean write(ByteBuffer data) {
         MemorySegment s = MemorySegment.ofBuffer(data);
         boolean w = write(s);
@@ -200,12 +235,12 @@ public final class Connection extends Registration {
         return w;
     }
 
-    /** Sends {@code data}; as {@link #write(MemorySegment)}. */
+    /** Sends {@code data}; as {@link #write(MemorySegment)}. Loop thread only. */
     public boolean write(byte[] data) {
         return write(MemorySegment.ofArray(data));
     }
 
-    /** Stops delivering input; the kernel buffers it and then the peer's sends stall. */
+    /** Stops delivering input; the kernel buffers it and then the peer's sends stall. Loop thread only. */
     public void pauseReading() {
         checkThread();
         reading = false;
@@ -213,7 +248,7 @@ public final class Connection extends Registration {
 
     /**
      * Resumes delivering input, from the next loop iteration; input that arrived while paused
-     * is read then (the edge that announced it is not lost).
+     * is read then (the edge that announced it is not lost). Loop thread only.
      */
     public void resumeReading() {
         checkThread();
@@ -222,7 +257,7 @@ public final class Connection extends Registration {
         if (inputPending && !inputClosed) loop.markReady(this);
     }
 
-    /** Sends FIN once queued output is flushed; reading continues. */
+    /** Sends FIN once queued output is flushed; reading continues. Loop thread only. */
     public void shutdownOutput() {
         checkThread();
         if (closed || shutdownOutputRequested) return;
@@ -233,26 +268,46 @@ public final class Connection extends Registration {
     /**
      * Closes after queued output is flushed. Input is no longer delivered; what the peer still
      * sends is read and discarded for a short linger so that the kernel does not answer unread
-     * data with a reset that could destroy the response in flight. Idempotent.
+     * data with a reset that could destroy the response in flight.
+     * <p>The flush has a deadline ({@link Reactor.Builder#closeFlushTimeout}, 30 s by default):
+     * a peer that stops reading cannot pin the connection and its queued output. At the
+     * deadline the connection is reset as by {@link #abort()}, and {@link Handler#onClose} gets a
+     * {@link TimeoutException} saying how many bytes were not flushed. Idempotent. Loop thread only.
      */
     public void close() {
         checkThread();
         if (closed || closeRequested) return;
         closeRequested = true;
         reading = false;
-        if (queueEmpty()) finishClose();
+        if (queueEmpty()) {
+            finishClose();
+        } else {
+            closeTimer = loop.scheduleAt(System.nanoTime() + config.closeFlushTimeoutNanos(), this::flushTimedOut);
+        }
     }
 
-    /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). */
+    /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). Loop thread only. */
     public void abort() {
         checkThread();
+        reset(null);
+    }
+
+    /** Closes now with a reset ({@code SO_LINGER 0}: close(2) sends RST and does not block). */
+    private void reset(Throwable cause) {
         if (closed) return;
         try {
             socket.setOption(Option.SO_LINGER, 0);
         } catch (IOException | RuntimeException ignored) {
             // closing anyway
         }
-        closeNow(null);
+        closeNow(cause);
+    }
+
+    /** The close's flush deadline passed with output still queued. */
+    private void flushTimedOut() {
+        if (closed) return;
+        reset(new TimeoutException("close: " + queued + " queued bytes not flushed within "
+                + config.closeFlushTimeoutNanos() / 1_000_000 + " ms; connection reset"));
     }
 
     // ---- events (loop thread)
@@ -278,7 +333,8 @@ public final class Connection extends Registration {
             if ((bits & (OUT | ERR)) != 0 && !queueEmpty()) flush();
             if (closed) return;
             if ((bits & (RDHUP | HUP | ERR)) != 0) hangupSeen = true;
-            if ((bits & (IN | RDHUP | HUP | ERR)) != 0) {
+            if ((bits & PRI) != 0) urgentSeen = true;
+            if ((bits & (IN | PRI | RDHUP | HUP | ERR)) != 0) {
                 inputPending = true;
                 readInput();
             }
@@ -322,9 +378,10 @@ public final class Connection extends Registration {
                     return;
                 }
                 MemorySegment dst = budget >= bufferSize ? buffer : loop.readSlice(budget);
-                int n = socket.read(dst);
+                int n = unix != null ? unix.receiveDescriptors(dst, received) : socket.read(dst);
                 if (n == Descriptor.WOULD_BLOCK) {
                     inputPending = false;
+                    urgentSeen = false;   // the mark, if any, was passed: a new one raises PRI again
                     return;
                 }
                 if (n == Descriptor.EOF) {
@@ -340,11 +397,27 @@ public final class Connection extends Registration {
                 budget -= n;
                 progressed = true;
                 loop.count(EventLoop.READ, n);
-                // A read that did not fill the buffer emptied the receive queue; bytes arriving
-                // later raise a new edge (every arrival wakes epoll, ET or not), so the read
-                // that would only say EAGAIN is skipped. Not once a hang-up was reported: the
-                // FIN or error behind the data must still be read.
-                boolean drained = n < dst.byteSize() && !hangupSeen;
+                // A short read is proof of an empty receive queue only where the kernel says so;
+                // then the read that would only say EAGAIN is skipped, since bytes arriving later
+                // raise a new edge (each arrival calls sk_data_ready, which re-arms an ET item).
+                // - TCP: tcp_recvmsg copies skb after skb until the buffer is full or the queue
+                //   is empty (packets held in the backlog are queued on release_sock, which
+                //   wakes epoll again), with one exception: it stops at the urgent mark while
+                //   urgent data is pending (TCP_URG_VALID), with or without SO_OOBINLINE, and
+                //   the bytes behind the mark raise no new edge. tcp_poll reports EPOLLPRI for
+                //   exactly that state, in the mask computed when the event is collected, and
+                //   urgent data arriving after that wakes epoll again: so without PRI since the
+                //   last EAGAIN, a short read means empty.
+                // - AF_UNIX: unix_stream_read_generic stops after bytes that carried SCM_RIGHTS,
+                //   at a change of writer credentials under SO_PASSCRED, and at an MSG_OOB mark,
+                //   all with more queued and no new edge: never a proof, read to EAGAIN.
+                // - Not once a hang-up was reported: the FIN or error behind the data must
+                //   still be read.
+                boolean drained = n < dst.byteSize() && shortReadDrains && !urgentSeen && !hangupSeen;
+                if (unix != null && !received.isEmpty()) {
+                    deliverDescriptors();
+                    if (closed || (closeRequested && !lingering)) return;   // closed from onDescriptors
+                }
                 if (!lingering) {
                     handler.onRead(this, n == bufferSize ? buffer : loop.readSlice(n));
                     if (closed || (!reading && !lingering)) {
@@ -359,6 +432,19 @@ public final class Connection extends Registration {
             }
         } finally {
             if (progressed) lastActivity = System.nanoTime();
+        }
+    }
+
+    /**
+     * Offers the descriptors just received to the handler (unless closing) and closes those it
+     * did not take, even if it throws: each is closed exactly once, by the handler or here.
+     */
+    private void deliverDescriptors() {
+        try {
+            if (!lingering && !closeRequested) handler.onDescriptors(this, received);
+        } finally {
+            for (int i = 0; i < received.size(); i++) received.get(i).close();
+            received.clear();
         }
     }
 
@@ -443,7 +529,9 @@ public final class Connection extends Registration {
             }
         }
         if (queueEmpty()) waitingForOut = false;
-        if (!writable && queued < config.lowWatermark()) {
+        // At or below, not strictly below: a low watermark of 0 means "writable once empty", and
+        // the queue cannot go below 0.
+        if (!writable && queued <= config.lowWatermark()) {
             writable = true;
             handler.onWritabilityChanged(this, true);
             if (closed) return;
@@ -490,7 +578,8 @@ public final class Connection extends Registration {
         }
         doShutdownOutput();
         lingering = true;
-        lingerTimer = loop.scheduleAt(System.nanoTime() + config.lingerNanos(), () -> closeNow(null));
+        if (closeTimer != null) closeTimer.cancel();   // flushed in time
+        closeTimer = loop.scheduleAt(System.nanoTime() + config.lingerNanos(), () -> closeNow(null));
         if (inputPending) loop.markReady(this);
     }
 
@@ -533,7 +622,7 @@ public final class Connection extends Registration {
         reading = false;
         loop.release(this);
         if (idleTimer != null) idleTimer.cancel();
-        if (lingerTimer != null) lingerTimer.cancel();
+        if (closeTimer != null) closeTimer.cancel();
         socket.close();   // also removes the fd from the epoll set: no epoll_ctl
         discardQueue();
         loop.count(EventLoop.OPEN, -1);

@@ -1,6 +1,9 @@
 package io.ffmepoll.reactor;
 
+import io.ffmepoll.socket.ReceivedDescriptor;
+
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * What a connection does with its events. One handler per connection, called only on the
@@ -11,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * {@link Connection#write(MemorySegment)} always accepts up to the hard bound, but when queued
  * output passes the high watermark the connection reports {@code onWritabilityChanged(c, false)}:
  * stop producing (for a relay, {@link Connection#pauseReading()}) until
- * {@code onWritabilityChanged(c, true)} once the queue falls below the low watermark.
+ * {@code onWritabilityChanged(c, true)} once the queue is back at or below the low watermark.
  * {@snippet :
  * final class Echo implements Handler {
  *     public void onRead(Connection c, MemorySegment data) {
@@ -36,8 +39,24 @@ public interface Handler {
     void onRead(Connection c, MemorySegment data);
 
     /**
-     * Queued output crossed the high watermark ({@code writable == false}) or fell back below
-     * the low watermark ({@code true}). Called from within {@link Connection#write} too.
+     * File descriptors arrived ({@code SCM_RIGHTS}; Unix-domain connections only), with bytes
+     * that the {@link #onRead} call right after this one delivers. Each arrives close-on-exec.
+     * <p>Ownership: {@code fds} is the connection's list, valid during this call only. To keep a
+     * descriptor, remove it from the list; it is then the handler's to close, exactly once.
+     * Every descriptor still in the list when this returns (or throws) is closed by the reactor,
+     * so the default, which keeps none, leaks nothing. Descriptors that arrive while the
+     * connection is closing are closed unseen.
+     * {@snippet :
+     * public void onDescriptors(Connection c, List<ReceivedDescriptor> fds) {
+     *     if (!fds.isEmpty()) pendingFile = fds.remove(0);   // ours now; the rest are closed
+     * }
+     * }
+     */
+    default void onDescriptors(Connection c, List<ReceivedDescriptor> fds) {}
+
+    /**
+     * Queued output crossed the high watermark ({@code writable == false}) or fell back to the
+     * low watermark or under it ({@code true}). Called from within {@link Connection#write} too.
      */
     default void onWritabilityChanged(Connection c, boolean writable) {}
 
@@ -53,7 +72,8 @@ public interface Handler {
     /**
      * The connection is closed and its descriptor released. {@code cause} is null for an
      * orderly close, else what ended it: an I/O error such as {@code ECONNRESET}, a handler's
-     * exception, an idle {@link java.util.concurrent.TimeoutException}, or a
+     * exception, a {@link java.util.concurrent.TimeoutException} (idle, or a
+     * {@linkplain Connection#close() close} whose output was not flushed in time), or a
      * {@link java.util.concurrent.CancellationException} at shutdown.
      */
     default void onClose(Connection c, Throwable cause) {}

@@ -312,6 +312,7 @@ public final class Reactor implements AutoCloseable {
         private int backlog = 1024;
         private String threadName = "ffm-epoll-loop";
         private boolean tcpNoDelay = true;
+        private Duration closeFlushTimeout = Duration.ofSeconds(30);
 
         private Builder() {}
 
@@ -336,7 +337,11 @@ public final class Reactor implements AutoCloseable {
             return this;
         }
 
-        /** Queued-output watermarks: not writable above {@code high}, writable again below {@code low}. */
+        /**
+         * Queued-output watermarks (default 32/64 KiB): not writable above {@code high}, writable
+         * again at or below {@code low}; {@code low} 0 means once the queue is empty.
+         * {@link #build()} rejects {@code low < 0} and {@code high <= low}.
+         */
         public Builder watermarks(int low, int high) {
             lowWatermark = low;
             highWatermark = high;
@@ -398,6 +403,25 @@ public final class Reactor implements AutoCloseable {
         }
 
         /**
+         * How long {@link Connection#close()} waits for queued output to reach the socket
+         * (default 30 s). A peer that stops reading would otherwise pin the connection and up to
+         * {@code maxQueuedBytes} of memory forever: at the deadline the connection is reset and
+         * {@link Handler#onClose} gets a {@link java.util.concurrent.TimeoutException}. Must be
+         * positive.
+         */
+        public Builder closeFlushTimeout(Duration timeout) {
+            closeFlushTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** {@code d} in nanoseconds, at most about 146 years: a deadline {@code now + d} cannot overflow. */
+        private static long saturatedNanos(Duration d) {
+            return d.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : d.toNanos();
+        }
+
+        private static final Duration MAX_DELAY = Duration.ofNanos(Long.MAX_VALUE / 2);
+
+        /**
          * Starts the loops.
          * @throws IllegalArgumentException for inconsistent settings
          * @throws NativeIOException if an epoll instance or eventfd cannot be opened
@@ -405,7 +429,7 @@ public final class Reactor implements AutoCloseable {
         public Reactor build() throws IOException {
             Config c = new Config(loops, readBufferSize, readBudget, highWatermark, lowWatermark, maxQueuedBytes,
                     writeChunkSize, idleTimeout.toNanos(), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
-                    backlog, threadName, tcpNoDelay);
+                    backlog, threadName, tcpNoDelay, saturatedNanos(closeFlushTimeout));
             if (closeGrace.isNegative()) throw new IllegalArgumentException("negative close grace");
             return new Reactor(c, closeGrace);
         }
