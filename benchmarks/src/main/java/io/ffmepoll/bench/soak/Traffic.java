@@ -1,6 +1,7 @@
 package io.ffmepoll.bench.soak;
 
 import io.ffmepoll.bench.common.HttpHello;
+import io.ffmepoll.bench.compare.Check;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -65,8 +66,8 @@ final class Traffic {
     private final Targets targets;
     private final long seed;
     private final byte[] noise = new byte[NOISE_SIZE];
-    private final byte[] requests = repeat(HttpHello.REQUEST, MAX_HTTP_BATCH);
-    private final byte[] responses = repeat(HttpHello.RESPONSE, MAX_HTTP_BATCH);
+    private final byte[] requests = Check.repeat(HttpHello.REQUEST, MAX_HTTP_BATCH);
+    private final byte[] responses = Check.repeat(HttpHello.RESPONSE, MAX_HTTP_BATCH);
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
@@ -112,12 +113,6 @@ final class Traffic {
     private void error(String what) {
         errors.incrementAndGet();
         if (firstErrors.size() < MAX_REPORTED) firstErrors.add(what);
-    }
-
-    private static byte[] repeat(byte[] b, int n) {
-        byte[] r = new byte[b.length * n];
-        for (int i = 0; i < n; i++) System.arraycopy(b, 0, r, i * b.length, b.length);
-        return r;
     }
 
     /** A failed check: what came back is not what must come back. */
