@@ -1,10 +1,17 @@
 package io.ffmepoll.epoll;
 
+import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.sys.Leases;
 import io.ffmepoll.internal.sys.Sys;
+import io.ffmepoll.socket.ReceivedDescriptor;
+import io.ffmepoll.socket.SocketDescriptor;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * An open file descriptor with exactly one owner: this object.
@@ -13,15 +20,19 @@ import java.lang.invoke.VarHandle;
  * {@linkplain #acquire() acquires} the descriptor for its duration, and a close that races with
  * calls in flight only marks it closed; the last call to finish performs the real
  * {@code close(2)}. The fd number is therefore never recycled by the kernel while one of our
- * calls could still use it.
- * <p>Subclasses open their fds with {@code CLOEXEC} and {@code NONBLOCK}.
+ * calls could still use it. A close that may block in the kernel (a socket with
+ * {@code SO_LINGER}) is done by a daemon closer thread, never by the caller.
+ * <p>Subclasses open their fds with {@code CLOEXEC} and {@code NONBLOCK}. The hierarchy is
+ * sealed: only this library makes descriptors, each over a number it opened or received, so no
+ * other code can wrap (and then close) a number it does not own.
  * {@snippet :
  * try (EventFd wake = EventFd.open()) {   // any Descriptor
  *     wake.signal(1);
  * }                                        // closed exactly once
  * }
  */
-public abstract class Descriptor implements AutoCloseable {
+public abstract sealed class Descriptor implements AutoCloseable
+        permits Epoll, EventFd, TimerFd, Pipe.End, SocketDescriptor, ReceivedDescriptor {
 
     /** An I/O result: end of stream. */
     public static final int EOF = -1;
@@ -55,6 +66,13 @@ public abstract class Descriptor implements AutoCloseable {
     private final int fd;
     /** Bit 31: closed; bits 0-30: calls in flight. */
     private volatile int state;
+    /**
+     * An error the kernel reported after a heap-staged call had already moved bytes: those bytes
+     * are returned first and the error is thrown by the next call, so it is never lost (the
+     * kernel reports a socket error such as ECONNRESET only once). I/O on one descriptor is one
+     * thread at a time, so a plain field.
+     */
+    private int deferredErrno;
 
     /** Takes ownership of {@code fd}, which must be open. */
     protected Descriptor(int fd) {
@@ -89,10 +107,21 @@ public abstract class Descriptor implements AutoCloseable {
         }
     }
 
-    /** Ends a use begun with {@link #acquire()}; closes the fd if a close came meanwhile. */
+    /**
+     * Ends a use begun with {@link #acquire()}; closes the fd if a close came meanwhile.
+     * @throws IllegalStateException if no use is in flight (a release without its acquire),
+     *         leaving the state as it was: decrementing a zero count would borrow from the
+     *         closed bit and make a closed descriptor look open
+     */
     protected final void release() {
-        int s = (int) STATE.getAndAdd(this, -1) - 1;
-        if (s == CLOSED) closeNow();
+        for (;;) {
+            int s = state;
+            if ((s & ~CLOSED) == 0) throw new IllegalStateException("release() without acquire() on " + this);
+            if (STATE.compareAndSet(this, s, s - 1)) {
+                if (s - 1 == CLOSED) closeNow();
+                return;
+            }
+        }
     }
 
     /**
@@ -115,9 +144,23 @@ public abstract class Descriptor implements AutoCloseable {
         try {
             beforeClose();
         } finally {
+            // A close(2) that may block (SO_LINGER) goes to a closer thread: this may be an
+            // event loop, or a thread releasing an unrelated call that raced with close().
+            if (closeMayBlock(fd)) {
+                Closer.close(this);
+            } else {
+                closeFd();
+            }
+        }
+    }
+
+    /** The close(2) itself and the after-close step, on the closing thread or a closer thread. */
+    final void closeFd() {
+        try {
             // Linux releases the fd even when close fails (EINTR included), so never retry:
             // a retry could close an fd another thread has just been given.
             Sys.close(fd);
+        } finally {
             afterClose();
         }
     }
@@ -125,8 +168,223 @@ public abstract class Descriptor implements AutoCloseable {
     /** Called once, just before the fd is closed; the fd is still valid. */
     protected void beforeClose() {}
 
-    /** Called once, after the fd is closed: free what the descriptor owned. */
+    /**
+     * Whether {@code close(2)} of {@code fd} (still open, about to be closed) may block, as a
+     * socket with {@code SO_LINGER} does; if so the close runs on a closer thread instead of
+     * the caller's. The default: no.
+     */
+    protected boolean closeMayBlock(int fd) {
+        return false;
+    }
+
+    /** Called once, after the fd is closed (maybe on a closer thread): free what the descriptor owned. */
     protected void afterClose() {}
+
+    // ---- byte I/O: the one implementation behind every descriptor kind's reads and writes
+
+    /** How a descriptor kind moves bytes through {@link #readBytes} and {@link #writeBytes}. */
+    protected enum Transfer {
+        /** {@code read(2)}/{@code write(2)}, for pipes and other files: a byte stream. */
+        FILE(true, "read", "write"),
+        /** {@code recv(2)}/{@code send(2)} with {@code MSG_NOSIGNAL}, on a stream socket. */
+        STREAM_SOCKET(true, "recv", "send"),
+        /**
+         * One datagram per call, {@code recv}/{@code send} with {@code MSG_NOSIGNAL}: 0 bytes is
+         * an empty datagram, never end of stream, and heap memory is staged whole.
+         */
+        DATAGRAM_SOCKET(false, "recv", "send");
+
+        final boolean stream;
+        final String readCall;
+        final String writeCall;
+
+        Transfer(boolean stream, String readCall, String writeCall) {
+            this.stream = stream;
+            this.readCall = readCall;
+            this.writeCall = writeCall;
+        }
+    }
+
+    private static final int MSG_NOSIGNAL = Linux.MSG_NOSIGNAL();
+
+    /** One read(2)/recv(2) ({@code in}) or write(2)/send(2): n or -errno. */
+    private static long move(Transfer how, boolean in, int fd, MemorySegment buf, long count) {
+        if (how == Transfer.FILE) return in ? Sys.read(fd, buf, count) : Sys.write(fd, buf, count);
+        return in ? Sys.recv(fd, buf, count, 0) : Sys.send(fd, buf, count, MSG_NOSIGNAL);
+    }
+
+    /**
+     * Reads into {@code dst} (from offset 0, up to its size): native memory goes to the kernel
+     * as the call's argument, heap memory through native staging. A stream reads staged memory
+     * in chunks until the kernel has no more, so a short count still means "nothing more now";
+     * a datagram is staged whole, never cut at the staging size.
+     * @return bytes read; {@link #EOF} for a stream when 0 bytes came into a non-empty
+     *         destination; {@link #WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     */
+    protected final int readBytes(MemorySegment dst, Transfer how) throws NativeIOException {
+        writable(dst);
+        return dst.isNative() ? directRead(dst, how) : staged(dst, how, true);
+    }
+
+    /**
+     * Writes from {@code src} (all of it, from offset 0), staging heap memory like
+     * {@link #readBytes(MemorySegment, Transfer)}: a stream in chunks, a datagram whole.
+     * @return bytes written (possibly fewer than offered) or {@link #WOULD_BLOCK}
+     */
+    protected final int writeBytes(MemorySegment src, Transfer how) throws NativeIOException {
+        return src.isNative() ? directWrite(src, how) : staged(src, how, false);
+    }
+
+    /*
+     * Native memory goes to the kernel as the call's own argument. One small method per
+     * direction, each with a single call of the kind's system call: it must inline into the
+     * caller, so that a segment the caller sliced for the call is never allocated (the reactor
+     * echoes with no allocation per message). A shared method with both directions compiles
+     * to code too big to inline, and the slice escapes.
+     */
+
+    private int directRead(MemorySegment dst, Transfer how) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred(how.readCall);
+        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
+        int fd = acquire();
+        long r;
+        try {
+            r = how == Transfer.FILE ? Sys.read(fd, dst, want) : Sys.recv(fd, dst, want, 0);
+        } finally {
+            release();
+        }
+        return ioResult(how.readCall, r, want, how.stream);
+    }
+
+    private int directWrite(MemorySegment src, Transfer how) throws NativeIOException {
+        if (deferredErrno != 0) throwDeferred(how.writeCall);
+        long want = Math.min(src.byteSize(), Integer.MAX_VALUE);
+        int fd = acquire();
+        long r;
+        try {
+            r = how == Transfer.FILE ? Sys.write(fd, src, want) : Sys.send(fd, src, want, MSG_NOSIGNAL);
+        } finally {
+            release();
+        }
+        return ioResult(how.writeCall, r, want, false);
+    }
+
+    /** Heap memory into ({@code in}) or out of the kernel through staging. */
+    private int staged(MemorySegment user, Transfer how, boolean in) throws NativeIOException {
+        String call = in ? how.readCall : how.writeCall;
+        throwDeferred(call);
+        long want = Math.min(user.byteSize(), Integer.MAX_VALUE);
+        IoScratch io = IoScratch.take();
+        try {
+            int fd = acquire();
+            try {
+                if (how.stream) return transferStaged(io, fd, user, want, how, in);
+                // One datagram per call (another call would take or make the next message),
+                // so staging the whole of it: the pooled area, or a temporary for a larger one.
+                MemorySegment staging = io.staging(want);
+                if (!in) MemorySegment.copy(user, 0, staging, 0, want);
+                long r = move(how, in, fd, staging, want);
+                if (in && r > 0) MemorySegment.copy(staging, 0, user, 0, r);
+                return ioResult(call, r, want, false);
+            } finally {
+                release();
+            }
+        } finally {
+            io.release();
+        }
+    }
+
+    /**
+     * A stream through staging, chunk by chunk while the kernel takes or gives whole chunks, so
+     * that a short count still means the kernel had no more room or data (what an
+     * edge-triggered caller relies on).
+     */
+    private int transferStaged(IoScratch io, int fd, MemorySegment user, long want, Transfer how, boolean in)
+            throws NativeIOException {
+        long done = 0;
+        while (done < want) {
+            long chunk = Math.min(want - done, IoScratch.STAGING_SIZE);
+            if (!in) MemorySegment.copy(user, done, io.staging, 0, chunk);
+            long r = move(how, in, fd, io.staging, chunk);
+            if (r > 0) {
+                if (in) MemorySegment.copy(io.staging, 0, user, done, r);
+                done += r;
+                if (r < chunk) break;
+                continue;
+            }
+            if (done == 0) return ioResult(in ? how.readCall : how.writeCall, r, want, in);
+            deferError(r);
+            break;   // EOF and EAGAIN show again on the next call
+        }
+        return (int) done;
+    }
+
+    /** As {@link #readBytes(MemorySegment, Transfer)}, between position and limit, advancing the position. */
+    protected final int readBytes(ByteBuffer dst, Transfer how) throws NativeIOException {
+        int n = readBytes(MemorySegment.ofBuffer(dst), how);
+        if (n > 0) dst.position(dst.position() + n);
+        return n;
+    }
+
+    /** As {@link #readBytes(MemorySegment, Transfer)}, into {@code dst[offset, offset+length)}. */
+    protected final int readBytes(byte[] dst, int offset, int length, Transfer how) throws NativeIOException {
+        return readBytes(heap(dst, offset, length), how);
+    }
+
+    /** As {@link #writeBytes(MemorySegment, Transfer)}, between position and limit, advancing the position. */
+    protected final int writeBytes(ByteBuffer src, Transfer how) throws NativeIOException {
+        int n = writeBytes(MemorySegment.ofBuffer(src), how);
+        if (n > 0) src.position(src.position() + n);
+        return n;
+    }
+
+    /** As {@link #writeBytes(MemorySegment, Transfer)}, from {@code src[offset, offset+length)}. */
+    protected final int writeBytes(byte[] src, int offset, int length, Transfer how) throws NativeIOException {
+        return writeBytes(heap(src, offset, length), how);
+    }
+
+    /**
+     * Maps a byte count or {@code -errno}: n, 0 ({@link #EOF} for a stream reading into a
+     * non-empty destination), {@link #WOULD_BLOCK}, or the exception naming {@code call}.
+     */
+    protected static int ioResult(String call, long r, long want, boolean stream) throws NativeIOException {
+        if (r > 0) return (int) r;
+        if (r == 0) return stream && want > 0 ? EOF : 0;
+        if (r == -Errors.EAGAIN) return WOULD_BLOCK;
+        throw Errors.exception(call, r);
+    }
+
+    /**
+     * Keeps the error {@code r} (a {@code -errno} other than EAGAIN; anything else is ignored) of
+     * a call that came after bytes had already moved, for the next call to throw.
+     */
+    protected final void deferError(long r) {
+        if (r < 0 && r != -Errors.EAGAIN) deferredErrno = (int) -r;
+    }
+
+    /** Throws the error {@link #deferError kept} by an earlier call, once, as {@code call}'s. */
+    protected final void throwDeferred(String call) throws NativeIOException {
+        int errno = deferredErrno;
+        if (errno != 0) {
+            deferredErrno = 0;
+            throw Errors.exception(call, -errno);
+        }
+    }
+
+    /**
+     * Refuses a read-only destination: the kernel would write into it anyway, since a downcall
+     * passes only the address.
+     */
+    protected static void writable(MemorySegment dst) {
+        if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
+    }
+
+    /** A segment over {@code bytes[offset, offset+length)}, bounds checked. */
+    protected static MemorySegment heap(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        return MemorySegment.ofArray(bytes).asSlice(offset, length);
+    }
 
     /** The exception thrown on use after close. */
     protected IllegalStateException closed() {

@@ -5,6 +5,7 @@ import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 
 /**
  * A non-blocking, close-on-exec pipe ({@code pipe2(O_NONBLOCK | O_CLOEXEC)}).
@@ -50,40 +51,71 @@ public final class Pipe implements AutoCloseable {
         sink.close();
     }
 
-    /** One end of a pipe. */
+    /**
+     * One end of a pipe. Reads and writes behave as a stream socket's (the same implementation):
+     * native memory goes to the kernel directly, heap arrays and buffers are copied through
+     * native staging, a read-only destination is refused.
+     * <p>I/O on one end is meant for one thread at a time; {@link #close()} may come from any
+     * thread.
+     */
     public static final class End extends Descriptor {
 
-        private End(int fd) {
+        /** Takes ownership of {@code fd}; package-private, so only this package makes ends. */
+        End(int fd) {
             super(fd);
         }
 
         /**
-         * Reads into {@code dst}.
+         * Reads into {@code dst} (from offset 0, up to its size).
          * @return bytes read, {@link #EOF} when the write end is closed and the pipe empty, or
          *         {@link #WOULD_BLOCK}
+         * @throws IllegalArgumentException if {@code dst} is read-only
+         * @throws IllegalStateException if this end is closed
          */
         public int read(MemorySegment dst) throws NativeIOException {
-            int fd = acquire();
-            try {
-                long r = Errors.io("read", Sys.read(fd, dst, Math.min(dst.byteSize(), Integer.MAX_VALUE)));
-                return r == 0 && dst.byteSize() > 0 ? EOF : (int) r;
-            } finally {
-                release();
-            }
+            return readBytes(dst, Transfer.FILE);
         }
 
         /**
-         * Writes from {@code src}.
+         * Reads into {@code dst} between its position and limit, advancing the position.
+         * @return as {@link #read(MemorySegment)}
+         */
+        public int read(ByteBuffer dst) throws NativeIOException {
+            return readBytes(dst, Transfer.FILE);
+        }
+
+        /**
+         * Reads into {@code dst[offset, offset+length)}.
+         * @return as {@link #read(MemorySegment)}
+         */
+        public int read(byte[] dst, int offset, int length) throws NativeIOException {
+            return readBytes(dst, offset, length, Transfer.FILE);
+        }
+
+        /**
+         * Writes from {@code src} (all of it, from offset 0).
          * @return bytes written (possibly fewer than asked), or {@link #WOULD_BLOCK}
          * @throws NativeIOException EPIPE when the read end is closed
+         * @throws IllegalStateException if this end is closed
          */
         public int write(MemorySegment src) throws NativeIOException {
-            int fd = acquire();
-            try {
-                return (int) Errors.io("write", Sys.write(fd, src, Math.min(src.byteSize(), Integer.MAX_VALUE)));
-            } finally {
-                release();
-            }
+            return writeBytes(src, Transfer.FILE);
+        }
+
+        /**
+         * Writes the bytes between {@code src}'s position and limit, advancing the position.
+         * @return as {@link #write(MemorySegment)}
+         */
+        public int write(ByteBuffer src) throws NativeIOException {
+            return writeBytes(src, Transfer.FILE);
+        }
+
+        /**
+         * Writes {@code src[offset, offset+length)}.
+         * @return as {@link #write(MemorySegment)}
+         */
+        public int write(byte[] src, int offset, int length) throws NativeIOException {
+            return writeBytes(src, offset, length, Transfer.FILE);
         }
     }
 }

@@ -123,6 +123,10 @@ public final class Connection extends Registration {
     }
 
     private void opened() {
+        if (opened.isCancelled()) {   // its registration was cancelled while it connected
+            closeNow(new CancellationException("connect cancelled"));
+            return;
+        }
         try {
             handler.onOpen(this);
         } catch (Throwable t) {
@@ -645,7 +649,12 @@ public final class Connection extends Registration {
 
     @Override
     void beginShutdown() {
-        if (!closed) close();
+        if (closed) return;
+        try {
+            handler.onShutdown(this);
+        } catch (Throwable t) {
+            failed(t);
+        }
     }
 
     @Override

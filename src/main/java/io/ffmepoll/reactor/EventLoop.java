@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One thread that owns an epoll instance, its event array, its errno scratch and a native
@@ -65,7 +67,9 @@ public final class EventLoop implements Executor {
     // counter indices
     static final int WAITS = 0, EVENTS = 1, CTLS = 2, WAKES_RECEIVED = 3, TASKS = 4, TIMERS = 5, ACCEPTED = 6,
             OPEN = 7, READ = 8, WRITTEN = 9, YIELDS = 10, ACCEPT_ERRORS = 11, FAILURES = 12, WAIT_NANOS = 13,
-            WORK_NANOS = 14, COUNTERS = 15;
+            WORK_NANOS = 14, PHASE_SEQ = 15, PHASE = 16, PHASE_SINCE = 17, COUNTERS = 18;
+    /** Values of counters[PHASE]: not yet (or no longer) accounted, inside the wait, outside it. */
+    private static final long UNACCOUNTED = 0, WAITING = 1, WORKING = 2;
 
     private final Reactor reactor;
     private final int index;
@@ -98,6 +102,8 @@ public final class EventLoop implements Executor {
     private final ArrayDeque<Registration> stillReady = new ArrayDeque<>();
     private long armedTimerFd = Long.MIN_VALUE;
     private boolean shutdownBegun;
+    /** In terminate()'s final run of the queued tasks: the loop refuses new ones, even its own. */
+    private boolean draining;
     /** Loop iterations so far; a registration uses at most one read budget per iteration. */
     long iteration;
     private Arena arena;
@@ -182,6 +188,11 @@ public final class EventLoop implements Executor {
         return Thread.currentThread() == thread;
     }
 
+    /** Whether the calling thread is the thread of any event loop, of any reactor. */
+    static boolean onLoopThread() {
+        return Thread.currentThread() instanceof LoopThread;
+    }
+
     /** Whether shutdown has been requested. */
     public boolean isShuttingDown() {
         return runState != RUNNING;
@@ -195,28 +206,32 @@ public final class EventLoop implements Executor {
     /**
      * Runs {@code task} on this loop, after the tasks submitted before it. Callable from any
      * thread, including the loop's own (the task then runs in a later iteration, not
-     * re-entrantly).
-     * @throws RejectedExecutionException if the loop is shutting down or terminated and the
-     *         caller is not the loop thread; the task will not run
+     * re-entrantly). A task accepted runs exactly once; one refused never runs. During a
+     * graceful shutdown's grace period tasks are still accepted, so that work finished on other
+     * threads can still write its reply (see {@link Handler#onShutdown}).
+     * @throws RejectedExecutionException once the loop has terminated or is terminating (the
+     *         grace is over); on the loop thread, once it is running the last of its queued
+     *         tasks as it terminates (a task that re-executes itself cannot keep it from ending)
      */
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         if (inEventLoop()) {
+            if (draining) throw rejected("task");
             tasks.offer(task);
             return;
         }
-        if (runState != RUNNING) throw rejected();
+        if (runState == TERMINATED) throw rejected("task");
         tasks.offer(task);
         wakeup();
         // The loop drains the queue once after it becomes TERMINATED; a task offered after
         // that drain must not sit there forever. Exactly one side gets it: the drain, or us.
-        if (runState == TERMINATED && tasks.remove(task)) throw rejected();
+        if (runState == TERMINATED && tasks.remove(task)) throw rejected("task");
     }
 
-    private RejectedExecutionException rejected() {
+    private RejectedExecutionException rejected(String what) {
         return new RejectedExecutionException("event loop " + index + " is "
-                + (runState == TERMINATED ? "terminated" : "shutting down") + ": task not accepted");
+                + (runState == TERMINATED ? "terminated" : "shutting down") + ": " + what + " not accepted");
     }
 
     /**
@@ -248,6 +263,7 @@ public final class EventLoop implements Executor {
     public Timeout scheduleAt(long deadline, Runnable task) {
         Timeout t = new Timeout(this, deadline, timerSequence.getAndIncrement(), task);
         if (inEventLoop()) {
+            if (runState == TERMINATED) throw rejected("timeout");   // no timer runs from here on
             timers.add(t);
         } else {
             execute(() -> timers.add(t));
@@ -276,8 +292,10 @@ public final class EventLoop implements Executor {
      * Serves an open non-blocking socket on this loop with {@code handler}: connected, or with
      * a connect in progress (the future then completes once it is established, or fails).
      * Callable from any thread. The loop owns the socket from this call on, whatever happens:
-     * if the loop is shutting down the socket is closed and the future (or this call) fails
-     * with {@link RejectedExecutionException}.
+     * once the loop is shutting down (grace period included) the socket is closed and the
+     * future (or this call) fails with {@link RejectedExecutionException}. Cancelling the future before it completes gives
+     * the connection up: the socket is closed (with {@link Handler#onClose} if it was already
+     * registered), and {@code onOpen} is not called if it had not been.
      * {@snippet :
      * TcpStream s = ...;                         // e.g. accepted elsewhere
      * Connection c = loop.register(s, new Echo()).join();
@@ -287,41 +305,109 @@ public final class EventLoop implements Executor {
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(handler, "handler");
         CompletableFuture<Connection> f = new CompletableFuture<>();
+        AtomicReference<Connection> registered = new AtomicReference<>();
         Runnable task = () -> {
-            if (runState != RUNNING) {
+            if (f.isDone()) {   // cancelled before it got here
                 socket.close();
-                f.completeExceptionally(rejected());
                 return;
             }
+            if (runState != RUNNING) {
+                socket.close();
+                f.completeExceptionally(rejected("registration"));
+                return;
+            }
+            Connection c;
             try {
-                Connection.open(this, socket, handler).opened.whenComplete((c, e) -> {
-                    if (e != null) f.completeExceptionally(e);
-                    else f.complete(c);
-                });
+                c = Connection.open(this, socket, handler);
             } catch (Throwable t) {   // open() closed the socket
                 f.completeExceptionally(t);
+                return;
             }
+            c.opened.whenComplete((opened, e) -> {
+                if (e != null) f.completeExceptionally(e);
+                else f.complete(opened);
+            });
+            registered.set(c);
+            if (f.isCancelled()) giveUp(c);   // cancelled while open() ran
         };
         try {
+            if (runState != RUNNING) throw rejected("registration");   // tasks still run in the grace; registrations not
             execute(task);
         } catch (RejectedExecutionException e) {
             socket.close();
             throw e;
         }
+        // Both sides publish, then look at the other: the task sets `registered` then checks for
+        // a cancel; a cancel is set before this reads `registered`. One of them gives it up.
+        f.whenComplete((c, e) -> {
+            if (!f.isCancelled()) return;
+            Connection r = registered.get();
+            if (r == null) return;   // the task will see the cancel
+            r.opened.cancel(false);  // no onOpen from now on, even if the connect completes first
+            try {
+                execute(() -> giveUp(r));
+            } catch (RejectedExecutionException terminated) {
+                // the terminating loop closes every connection it holds
+            }
+        });
         return f;
+    }
+
+    /** Closes a connection whose registration future was cancelled; loop thread. */
+    private static void giveUp(Connection c) {
+        c.closeNow(new CancellationException("connect cancelled"));
     }
 
     void timerCancelled() {
         cancelledTimers.incrementAndGet();
     }
 
-    /** This loop's counters now. */
+    /**
+     * This loop's counters now. Callable from any thread. Wait and work time include the phase
+     * in progress (an idle loop's current wait counts as waiting before it returns).
+     */
     public LoopCounters counters() {
         AtomicLongArray c = counters;
+        long wait, work;
+        for (;;) {   // a consistent (wait, work, phase) triple: see enterPhase
+            long seq = c.get(PHASE_SEQ);
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            wait = c.get(WAIT_NANOS);
+            work = c.get(WORK_NANOS);
+            long phase = c.get(PHASE);
+            long since = c.get(PHASE_SINCE);
+            if (c.get(PHASE_SEQ) != seq) continue;
+            long now = System.nanoTime();
+            if (phase == WAITING) wait += now - since;
+            else if (phase == WORKING) work += now - since;
+            break;
+        }
         return new LoopCounters(index, c.get(WAITS), c.get(EVENTS), c.get(CTLS), wakeupsSent.get(),
                 c.get(WAKES_RECEIVED), c.get(TASKS), c.get(TIMERS), c.get(ACCEPTED), c.get(OPEN), c.get(READ),
-                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), c.get(WAIT_NANOS),
-                c.get(WORK_NANOS), eventCapacity);
+                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), wait, work, eventCapacity);
+    }
+
+    /**
+     * Ends the phase in progress at {@code now}, adding it to wait or work time, and begins
+     * {@code next}; loop thread only. A sequence number, odd while the fields change, lets
+     * {@link #counters()} read them consistently without a lock. Accounting starts at the first
+     * wait (start-up is not work) and ends at termination.
+     */
+    private void enterPhase(long next, long now) {
+        AtomicLongArray c = counters;
+        long seq = c.get(PHASE_SEQ);
+        c.lazySet(PHASE_SEQ, seq + 1);   // the release stores below cannot move above this one
+        long phase = c.get(PHASE);
+        if (phase != UNACCOUNTED) {
+            int slot = phase == WAITING ? WAIT_NANOS : WORK_NANOS;
+            c.lazySet(slot, c.get(slot) + now - c.get(PHASE_SINCE));
+        }
+        c.lazySet(PHASE_SINCE, now);
+        c.lazySet(PHASE, next);
+        c.lazySet(PHASE_SEQ, seq + 2);
     }
 
     /** Adds to a counter; loop thread only (single writer, so a release store suffices). */
@@ -353,6 +439,8 @@ public final class EventLoop implements Executor {
      */
     void register(Registration r, Descriptor d, Interest interest) throws NativeIOException {
         assert inEventLoop();
+        // Once shutdown has begun nothing new is served: it would miss beginShutdown.
+        if (shutdownBegun || runState == TERMINATED) throw rejected("registration");
         long token = tokens.add(r);
         r.token = token;
         try {
@@ -435,7 +523,6 @@ public final class EventLoop implements Executor {
     }
 
     private void loop() throws NativeIOException {
-        long workStart = System.nanoTime();
         for (;;) {
             if (runState != RUNNING) {
                 if (!shutdownBegun) {
@@ -451,12 +538,10 @@ public final class EventLoop implements Executor {
                 // here; one offered after it sees SLEEPING and writes the eventfd.
                 if (!tasks.isEmpty() || (runState != RUNNING && !shutdownBegun)) timeout = 0;
             }
-            long waitStart = System.nanoTime();
-            count(WORK_NANOS, waitStart - workStart);
+            enterPhase(WAITING, System.nanoTime());
             int n = epoll.waitNanos(events, timeout);
             sleepState.set(AWAKE);
-            workStart = System.nanoTime();
-            count(WAIT_NANOS, workStart - waitStart);
+            enterPhase(WORKING, System.nanoTime());
             count(WAITS, 1);
             count(EVENTS, n);
             iteration++;
@@ -465,8 +550,9 @@ public final class EventLoop implements Executor {
                 long token = events.token(i);
                 int bits = events.events(i);
                 if (token == WAKE_TOKEN) {
-                    count(WAKES_RECEIVED, 1);
-                    wakeFd.read();
+                    // The eventfd sums the writes since the last read: this counts every write
+                    // the kernel saw, independently of the senders' own count.
+                    count(WAKES_RECEIVED, wakeFd.read());
                 } else if (token == TIMER_TOKEN) {
                     timerFd.read();
                     armedTimerFd = Long.MIN_VALUE;
@@ -511,6 +597,11 @@ public final class EventLoop implements Executor {
         return remaining;
     }
 
+    /**
+     * Drops cancelled timers: all of them once they are over half the heap (so the heap stays
+     * within twice its live timers plus a small slack), and any at its head. O(1) when there is
+     * nothing to do.
+     */
     private void purgeCancelledTimers() {
         int cancelled = cancelledTimers.get();
         if (cancelled > 64 && cancelled > timers.size() / 2) {
@@ -569,6 +660,9 @@ public final class EventLoop implements Executor {
 
     private void runTimers() {
         if (timers.isEmpty()) return;
+        // Here, every iteration, and not only before a sleep: a loop that always has work would
+        // otherwise keep every cancelled timer, and what its task holds (a closed connection).
+        purgeCancelledTimers();
         long now = System.nanoTime();
         Timeout t;
         while ((t = timers.peek()) != null && t.deadline - now <= 0) {
@@ -634,6 +728,7 @@ public final class EventLoop implements Executor {
         synchronized (this) {
             runState = TERMINATED;
         }
+        enterPhase(UNACCOUNTED, System.nanoTime());   // a stopped loop's busy fraction stays put
         try {
             tokens.forEach(r -> {
                 try {
@@ -644,10 +739,13 @@ public final class EventLoop implements Executor {
                 tokens.remove(r.token);
             });
             stillReady.clear();
-            // Tasks accepted before TERMINATED still run (registration tasks see the loop
-            // closed and close what they carry); later ones are rejected in execute().
+            // Tasks accepted so far still run (registration tasks see the loop closed and close
+            // what they carry); from here on execute() refuses new ones, the loop's own too.
+            // Other threads may each add one that passed the check before TERMINATED: bounded.
+            draining = true;
             Runnable task;
             while ((task = tasks.poll()) != null) runTask(task);
+            for (Timeout t : timers) t.cancel();   // they will never run: say so to their holders
             timers.clear();
         } finally {
             closeQuietly(timerFd);
@@ -703,6 +801,9 @@ public final class EventLoop implements Executor {
                 readBuffer = arena.allocate(config.readBufferSize(), 64);
                 readSlices = new MemorySegment[(int) Math.min(readBuffer.byteSize(), READ_SLICES_CACHED) + 1];
                 pool = new BufferPool(config.writeChunkSize(), 256);
+                // The JVM's first JFR event object sets up JFR's event machinery (over a second
+                // measured on a loaded machine): start-up work, not the first handler call's.
+                new SlowHandlerEvent().begin();
             } finally {
                 started.countDown();
             }

@@ -70,6 +70,28 @@ public interface Handler {
     }
 
     /**
+     * A graceful shutdown ({@link Reactor#shutdown}, {@link Reactor#close}) has begun: the
+     * reactor no longer accepts connections, and closes whatever is still open when the grace
+     * period ends (with a {@link java.util.concurrent.CancellationException}). Until then the
+     * loop keeps serving this connection, its timeouts and tasks handed to it from other
+     * threads, so a reply in flight can still be written and flushed. Called once per open
+     * connection, on its loop.
+     * <p>The default closes the connection once queued output is flushed, which suits a handler
+     * with nothing in flight. A handler still computing a reply (on a worker thread, after a
+     * timeout) overrides this to close once that reply is written; the loops end as soon as
+     * every connection is closed.
+     * {@snippet :
+     * public void onShutdown(Connection c) {
+     *     if (pendingReplies == 0) c.close();
+     *     else closeAfterReply = true;      // the reply task closes it
+     * }
+     * }
+     */
+    default void onShutdown(Connection c) {
+        c.close();
+    }
+
+    /**
      * The connection is closed and its descriptor released. {@code cause} is null for an
      * orderly close, else what ended it: an I/O error such as {@code ECONNRESET}, a handler's
      * exception, a {@link java.util.concurrent.TimeoutException} (idle, or a

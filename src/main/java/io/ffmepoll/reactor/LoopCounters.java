@@ -14,7 +14,8 @@ package io.ffmepoll.reactor;
  * @param events events those waits returned
  * @param epollCtls {@code epoll_ctl} calls made by the loop (registrations only: never per I/O)
  * @param wakeupsSent eventfd writes by other threads to wake the loop (at most one per sleep)
- * @param wakeupsReceived wakeup events the loop read
+ * @param wakeupsReceived eventfd writes the loop received (the eventfd's count, summed over its
+ *        reads): equal to {@code wakeupsSent} once the loop has caught up
  * @param tasks tasks run from {@link EventLoop#execute}
  * @param timersFired scheduled timeouts run
  * @param accepted connections accepted or registered
@@ -24,8 +25,9 @@ package io.ffmepoll.reactor;
  * @param budgetYields times a connection used its read budget and went to the still-ready list
  * @param acceptErrors failed accepts (EMFILE, ENFILE, ...)
  * @param handlerFailures connections closed because a handler threw
- * @param waitNanos time spent inside {@code epoll_wait}
- * @param workNanos time spent outside it
+ * @param waitNanos time spent inside {@code epoll_wait}, the wait in progress included
+ * @param workNanos time spent outside it from the first wait on (start-up is not work), the
+ *        work in progress included
  * @param eventCapacity the event array's size now (it doubles when a wait fills it)
  */
 public record LoopCounters(int loop, long waits, long events, long epollCtls, long wakeupsSent,
@@ -38,7 +40,7 @@ public record LoopCounters(int loop, long waits, long events, long epollCtls, lo
         return waits == 0 ? 0 : (double) events / waits;
     }
 
-    /** Fraction of time spent working rather than waiting, 0..1. */
+    /** Fraction of time spent working rather than waiting since the first wait, 0..1: near 0 for an idle loop. */
     public double busyFraction() {
         long total = waitNanos + workNanos;
         return total == 0 ? 0 : (double) workNanos / total;

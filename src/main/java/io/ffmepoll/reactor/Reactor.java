@@ -90,9 +90,13 @@ public final class Reactor implements AutoCloseable {
      * @param address where to listen; port 0 picks a free port (see {@link Listener#port()})
      * @throws NativeIOException EADDRINUSE and other bind failures; nothing stays open
      * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
+     * @throws IllegalStateException on a loop thread (of any reactor): this call waits for every
+     *         loop to register its socket, and a loop must never block, least of all on itself.
+     *         From a handler, call it on another thread, e.g. {@code CompletableFuture.supplyAsync}
      */
     public Listener listen(InetSocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
         Objects.requireNonNull(handlers, "handlers");
+        refuseOnLoopThread("listen");
         List<TcpListener> sockets = new ArrayList<>();
         List<Acceptor> acceptors = new ArrayList<>();
         InetSocketAddress bound = address;
@@ -125,10 +129,12 @@ public final class Reactor implements AutoCloseable {
      * with every loop with {@code EPOLLEXCLUSIVE}: the kernel wakes one loop per connection,
      * and that loop keeps it. The socket file is removed when the listener closes.
      * @throws NativeIOException EADDRINUSE if the path exists, EACCES...
+     * @throws IllegalStateException on a loop thread, as {@link #listen(InetSocketAddress, Supplier)}
      */
     public Listener listen(SocketAddress address, Supplier<? extends Handler> handlers) throws IOException {
         if (address instanceof InetSocketAddress inet) return listen(inet, handlers);
         Objects.requireNonNull(handlers, "handlers");
+        refuseOnLoopThread("listen");
         UnixListener shared = UnixListener.bind(address, config.backlog());
         List<Acceptor> acceptors = new ArrayList<>();
         AtomicInteger sharers = new AtomicInteger(loops.size());
@@ -153,9 +159,12 @@ public final class Reactor implements AutoCloseable {
      * spreads senders over them by address hash), each with a handler from {@code handlers}.
      * @return a handle whose {@link Listener#port()} is the bound port
      * @throws NativeIOException bind failures; nothing stays open
+     * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
+     * @throws IllegalStateException on a loop thread, as {@link #listen(InetSocketAddress, Supplier)}
      */
     public Listener bindUdp(InetSocketAddress address, Supplier<? extends DatagramHandler> handlers) throws IOException {
         Objects.requireNonNull(handlers, "handlers");
+        refuseOnLoopThread("bindUdp");
         List<DatagramEndpoint> endpoints = new ArrayList<>();
         InetSocketAddress bound = address;
         try {
@@ -185,6 +194,10 @@ public final class Reactor implements AutoCloseable {
     /**
      * Connects to a TCP address from a loop chosen round-robin; the future completes when the
      * connection is established (after {@link Handler#onOpen}) or fails (ECONNREFUSED...).
+     * Callable from any thread, loop threads included: it never waits. On a loop thread,
+     * compose on the future ({@code thenAccept}) rather than {@code join} it, which would block
+     * the loop that has to complete it. Cancelling the future before it completes closes the
+     * socket (see {@link EventLoop#register(StreamSocket, Handler)}).
      * {@snippet :
      * Connection c = reactor.connect(new InetSocketAddress("127.0.0.1", 8080), new Client()).join();
      * }
@@ -193,8 +206,8 @@ public final class Reactor implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         TcpStream s;
         try {
-            s = TcpStream.connect(remote);
-            if (config.tcpNoDelay()) s.setOption(Option.TCP_NODELAY, true);
+            // Options go through connect's set-up, which closes the socket if one fails.
+            s = config.tcpNoDelay() ? TcpStream.connect(remote, Option.TCP_NODELAY.of(true)) : TcpStream.connect(remote);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -207,6 +220,23 @@ public final class Reactor implements AutoCloseable {
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
         return next().register(socket, handler);
+    }
+
+    /**
+     * listen and bindUdp register on every loop, which a shutdown refuses; and they wait for a
+     * task on every loop. On a loop thread that wait deadlocks (its own task can never run) or
+     * blocks a loop on another that may be waiting for it.
+     */
+    private void refuseOnLoopThread(String call) {
+        for (EventLoop l : loops) {
+            if (l.isShuttingDown()) {
+                throw new java.util.concurrent.RejectedExecutionException(call + ": the reactor is shutting down");
+            }
+        }
+        if (EventLoop.onLoopThread()) {
+            throw new IllegalStateException(call + " waits for every event loop and cannot run on a loop thread ("
+                    + Thread.currentThread().getName() + "); call it from another thread");
+        }
     }
 
     static <T> T await(CompletableFuture<T> f) throws IOException {
@@ -231,10 +261,14 @@ public final class Reactor implements AutoCloseable {
     }
 
     /**
-     * Begins a graceful shutdown and returns at once: every loop stops accepting, closes each
-     * connection after flushing its queued output, and after {@code grace} closes whatever is
-     * left; then it closes its own descriptors and its thread ends. New tasks and
-     * registrations from other threads are rejected from now on.
+     * Begins a graceful shutdown and returns at once. Callable from any thread. Every loop stops
+     * accepting and calls {@link Handler#onShutdown} on each open connection (by default: close
+     * once queued output is flushed). Within {@code grace} the loops keep serving the
+     * connections still open, run their timeouts, and accept tasks from other threads, so a
+     * reply in flight is still written and flushed; new registrations ({@code register},
+     * {@code connect}, {@code listen}, {@code bindUdp}) are rejected. A loop ends as soon as it
+     * holds no connection, or when the grace runs out, closing whatever is left (its handlers
+     * see a {@link java.util.concurrent.CancellationException}); then tasks are rejected.
      */
     public void shutdown(Duration grace) {
         long deadline = System.nanoTime() + Math.max(0, Math.min(grace.toNanos(), TimeUnit.DAYS.toNanos(1)));

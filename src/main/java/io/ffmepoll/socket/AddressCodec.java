@@ -1,9 +1,13 @@
 package io.ffmepoll.socket;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.gen.in6_addr;
+import io.ffmepoll.internal.gen.in_addr;
+import io.ffmepoll.internal.gen.sockaddr_storage;
 import io.ffmepoll.internal.gen.sockaddr_in;
 import io.ffmepoll.internal.gen.sockaddr_in6;
 import io.ffmepoll.internal.gen.sockaddr_un;
+import io.ffmepoll.internal.sys.NativeScratch;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,7 +34,9 @@ final class AddressCodec {
     static final int AF_UNIX = Linux.AF_UNIX();
 
     /** sizeof(struct sockaddr_storage). */
-    static final int STORAGE_SIZE = 128;
+    static final int STORAGE_SIZE = (int) sockaddr_storage.sizeof();
+    private static final int IN_ADDR_SIZE = (int) in_addr.sizeof();
+    private static final int IN6_ADDR_SIZE = (int) in6_addr.sizeof();
 
     private static final ValueLayout.OfShort NET_SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -83,20 +89,20 @@ final class AddressCodec {
                 dst.asSlice(0, IN_SIZE).fill((byte) 0);
                 dst.set(HOST_SHORT, 0, (short) AF_INET);
                 dst.set(NET_SHORT, IN_PORT, (short) inet.getPort());
-                MemorySegment.copy(ip.getAddress(), 0, dst, ValueLayout.JAVA_BYTE, IN_ADDR, 4);
+                MemorySegment.copy(bytes(ip), 0, dst, ValueLayout.JAVA_BYTE, IN_ADDR, IN_ADDR_SIZE);
                 return IN_SIZE;
             }
             if (socketFamily == AF_INET6) {
                 dst.asSlice(0, IN6_SIZE).fill((byte) 0);
                 dst.set(HOST_SHORT, 0, (short) AF_INET6);
                 dst.set(NET_SHORT, IN6_PORT, (short) inet.getPort());
-                byte[] raw = ip.getAddress();
-                if (raw.length == 4) {
+                byte[] raw = bytes(ip);
+                if (raw.length == IN_ADDR_SIZE) {
                     dst.set(ValueLayout.JAVA_BYTE, IN6_ADDR + 10, (byte) 0xff);
                     dst.set(ValueLayout.JAVA_BYTE, IN6_ADDR + 11, (byte) 0xff);
-                    MemorySegment.copy(raw, 0, dst, ValueLayout.JAVA_BYTE, IN6_ADDR + 12, 4);
+                    MemorySegment.copy(raw, 0, dst, ValueLayout.JAVA_BYTE, IN6_ADDR + 12, IN_ADDR_SIZE);
                 } else {
-                    MemorySegment.copy(raw, 0, dst, ValueLayout.JAVA_BYTE, IN6_ADDR, 16);
+                    MemorySegment.copy(raw, 0, dst, ValueLayout.JAVA_BYTE, IN6_ADDR, IN6_ADDR_SIZE);
                     dst.set(HOST_INT, IN6_SCOPE, ((Inet6Address) ip).getScopeId());
                 }
                 return IN6_SIZE;
@@ -125,6 +131,20 @@ final class AddressCodec {
         throw new IllegalArgumentException("unsupported address type: " + address.getClass().getName());
     }
 
+    /**
+     * {@code ip}'s bytes without a copy per call when it equals the thread's last encoded
+     * address ({@code getAddress()} clones; {@code equals} compares without allocating).
+     * The array is shared: read it, never write it.
+     */
+    private static byte[] bytes(InetAddress ip) {
+        NativeScratch s = NativeScratch.current();
+        if (!ip.equals(s.lastInetAddress)) {
+            s.lastInetBytes = ip.getAddress();
+            s.lastInetAddress = ip;
+        }
+        return s.lastInetBytes;
+    }
+
     /** The path's bytes, checked against sun_path's size (107 bytes and the NUL). */
     static byte[] pathBytes(UnixDomainSocketAddress unix) {
         byte[] raw = unix.getPath().toString().getBytes(StandardCharsets.UTF_8);
@@ -147,13 +167,13 @@ final class AddressCodec {
         if (length < 2) return UnixDomainSocketAddress.of("");
         int family = src.get(HOST_SHORT, 0);
         if (family == AF_INET) {
-            byte[] raw = new byte[4];
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, IN_ADDR, raw, 0, 4);
+            byte[] raw = new byte[IN_ADDR_SIZE];
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, IN_ADDR, raw, 0, IN_ADDR_SIZE);
             return new InetSocketAddress(inet(raw, 0), Short.toUnsignedInt(src.get(NET_SHORT, IN_PORT)));
         }
         if (family == AF_INET6) {
-            byte[] raw = new byte[16];
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, IN6_ADDR, raw, 0, 16);
+            byte[] raw = new byte[IN6_ADDR_SIZE];
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, IN6_ADDR, raw, 0, IN6_ADDR_SIZE);
             int port = Short.toUnsignedInt(src.get(NET_SHORT, IN6_PORT));
             int scope = src.get(HOST_INT, IN6_SCOPE);
             // getByAddress turns ::ffff:a.b.c.d into an Inet4Address, so a dual-stack socket
@@ -179,7 +199,7 @@ final class AddressCodec {
 
     private static InetAddress inet(byte[] raw, int scope) {
         try {
-            if (raw.length == 16 && scope != 0 && !isV4Mapped(raw)) {
+            if (raw.length == IN6_ADDR_SIZE && scope != 0 && !isV4Mapped(raw)) {
                 return Inet6Address.getByAddress(null, raw, scope);
             }
             return InetAddress.getByAddress(raw);

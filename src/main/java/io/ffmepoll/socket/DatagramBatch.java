@@ -1,5 +1,6 @@
 package io.ffmepoll.socket;
 
+import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.gen.mmsghdr;
 import io.ffmepoll.internal.gen.msghdr;
 

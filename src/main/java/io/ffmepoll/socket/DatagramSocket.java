@@ -2,6 +2,7 @@ package io.ffmepoll.socket;
 
 import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.lang.foreign.Arena;
@@ -27,7 +28,7 @@ import java.util.Objects;
  * }
  * }
  */
-public abstract class DatagramSocket extends SocketDescriptor {
+public abstract sealed class DatagramSocket extends SocketDescriptor permits UdpSocket, UnixDatagram {
 
     private MemorySegment senderSlot;
     private MemorySegment senderLength;
@@ -79,21 +80,22 @@ public abstract class DatagramSocket extends SocketDescriptor {
         writable(dst);
         slots();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        boolean staged = !dst.isNative();
-        MemorySegment buf = dst;
-        if (staged) {
-            buf = IoScratch.current().staging;
-            want = Math.min(want, IoScratch.STAGING_SIZE);
-        }
         senderLength.set(ValueLayout.JAVA_INT, 0, AddressCodec.STORAGE_SIZE);
-        int fd = acquire();
+        // Heap memory is staged whole: one call takes one datagram, so it must not be cut.
+        IoScratch io = dst.isNative() ? null : IoScratch.take();
         long r;
         try {
-            r = Sys.recvfrom(fd, buf, want, 0, senderSlot, senderLength);
+            MemorySegment buf = io == null ? dst : io.staging(want);
+            int fd = acquire();
+            try {
+                r = Sys.recvfrom(fd, buf, want, 0, senderSlot, senderLength);
+            } finally {
+                release();
+            }
+            if (r > 0 && io != null) MemorySegment.copy(buf, 0, dst, 0, r);
         } finally {
-            release();
+            if (io != null) io.release();
         }
-        if (r > 0 && staged) MemorySegment.copy(buf, 0, dst, 0, r);
         if (r >= 0) return (int) r;
         if (r == -EAGAIN) return WOULD_BLOCK;
         throw Errors.exception("recvfrom", r);
@@ -124,7 +126,6 @@ public abstract class DatagramSocket extends SocketDescriptor {
      * Sends one datagram to {@code target} ({@code sendto}).
      * @return bytes sent (the whole datagram) or {@link #WOULD_BLOCK}
      * @throws NativeIOException EMSGSIZE if too large for the socket
-     * @throws IllegalArgumentException if a heap datagram exceeds 64 KiB (use native memory)
      */
     public int send(MemorySegment src, SocketAddress target) throws NativeIOException {
         Objects.requireNonNull(target, "target");
@@ -159,21 +160,23 @@ public abstract class DatagramSocket extends SocketDescriptor {
 
     private int sendTo(MemorySegment src, MemorySegment addr, int addrLen) throws NativeIOException {
         long want = src.byteSize();
-        MemorySegment buf = src;
-        if (!src.isNative()) {
-            if (want > IoScratch.STAGING_SIZE) {
-                throw new IllegalArgumentException("a datagram from heap memory is limited to "
-                        + IoScratch.STAGING_SIZE + " bytes (got " + want + "); send larger ones from a native segment");
-            }
-            buf = IoScratch.current().staging;
-            MemorySegment.copy(src, 0, buf, 0, want);
-        }
-        int fd = acquire();
+        // Heap memory is staged whole: one call sends one datagram.
+        IoScratch io = src.isNative() ? null : IoScratch.take();
         long r;
         try {
-            r = Sys.sendto(fd, buf, want, MSG_NOSIGNAL, addr, addrLen);
+            MemorySegment buf = src;
+            if (io != null) {
+                buf = io.staging(want);
+                MemorySegment.copy(src, 0, buf, 0, want);
+            }
+            int fd = acquire();
+            try {
+                r = Sys.sendto(fd, buf, want, MSG_NOSIGNAL, addr, addrLen);
+            } finally {
+                release();
+            }
         } finally {
-            release();
+            if (io != null) io.release();
         }
         if (r >= 0) return (int) r;
         if (r == -EAGAIN) return WOULD_BLOCK;

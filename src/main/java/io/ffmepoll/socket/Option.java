@@ -54,6 +54,13 @@ public final class Option<T> {
     /**
      * {@code SO_LINGER}: seconds {@code close} waits for unsent data, or {@code -1} for off (the
      * default). {@code 0} makes close abort the connection with an RST.
+     * <p>A positive time makes the kernel's {@code close(2)} block until the unsent data is
+     * acknowledged or the time runs out, even on a non-blocking socket; then the connection is
+     * reset. This library never blocks a caller there: {@link SocketDescriptor#close()} marks
+     * the socket closed and returns at once, and a daemon closer thread makes the lingering
+     * {@code close(2)}, after which the fd number is released. The same holds for a socket
+     * accepted from a listener with the option set (Linux copies it to accepted sockets) and
+     * for a received socket. A reactor loop therefore never stalls on it.
      */
     public static final Option<Integer> SO_LINGER = new Option<>("SO_LINGER", SOL_SOCKET, Linux.SO_LINGER(),
             Kind.LINGER, Integer.class);

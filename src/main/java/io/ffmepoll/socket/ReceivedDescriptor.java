@@ -1,9 +1,7 @@
 package io.ffmepoll.socket;
 
 import io.ffmepoll.epoll.Descriptor;
-import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.NativeIOException;
-import io.ffmepoll.internal.sys.Sys;
 
 import java.lang.foreign.MemorySegment;
 
@@ -29,34 +27,26 @@ public final class ReceivedDescriptor extends Descriptor {
         super(fd);
     }
 
-    /**
-     * Reads into {@code dst} ({@code read(2)}).
-     * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
-     */
-    public int read(MemorySegment dst) throws NativeIOException {
-        if (!dst.isNative()) throw new IllegalArgumentException("a native segment is required");
-        SocketDescriptor.writable(dst);
-        int fd = acquire();
-        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        try {
-            long r = Errors.io("read", Sys.read(fd, dst, want));
-            return r == 0 && want > 0 ? EOF : (int) r;
-        } finally {
-            release();
-        }
+    /** A received socket may have SO_LINGER on: its close then goes to a closer thread. */
+    @Override
+    protected boolean closeMayBlock(int fd) {
+        return SocketDescriptor.lingers(fd);
     }
 
     /**
-     * Writes from {@code src} ({@code write(2)}).
+     * Reads into {@code dst} ({@code read(2)}); heap memory is staged as for sockets.
+     * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
+     * @throws IllegalArgumentException if {@code dst} is read-only
+     */
+    public int read(MemorySegment dst) throws NativeIOException {
+        return readBytes(dst, Transfer.FILE);
+    }
+
+    /**
+     * Writes from {@code src} ({@code write(2)}); heap memory is staged as for sockets.
      * @return bytes written or {@link #WOULD_BLOCK}
      */
     public int write(MemorySegment src) throws NativeIOException {
-        if (!src.isNative()) throw new IllegalArgumentException("a native segment is required");
-        int fd = acquire();
-        try {
-            return (int) Errors.io("write", Sys.write(fd, src, Math.min(src.byteSize(), Integer.MAX_VALUE)));
-        } finally {
-            release();
-        }
+        return writeBytes(src, Transfer.FILE);
     }
 }

@@ -1,5 +1,7 @@
 package io.ffmepoll.socket;
 
+import io.ffmepoll.internal.sys.Control;
+import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.NativeIOException;
@@ -12,6 +14,7 @@ import io.ffmepoll.internal.sys.Leases;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.SocketAddress;
@@ -23,21 +26,22 @@ import java.util.Objects;
  * A non-blocking, close-on-exec socket owned by this object: the common part of every socket
  * kind (addresses, typed options, and the I/O core the subclasses expose).
  * <p>Every socket is created with {@code SOCK_NONBLOCK | SOCK_CLOEXEC} and closed exactly once
- * (see {@link Descriptor}). I/O never allocates native memory per call: addresses go through
- * the thread's {@link NativeScratch}, and heap arrays and buffers are copied through a
- * per-thread native staging buffer, because the errno-capturing downcalls cannot take heap
- * memory.
+ * (see {@link Descriptor}). I/O does not allocate native memory per call: addresses go through
+ * the thread's {@link NativeScratch}, and heap arrays and buffers are copied through pooled
+ * native staging, because the errno-capturing downcalls cannot take heap memory (a heap
+ * datagram larger than 64 KiB is staged whole in a temporary the size of the call).
  * {@snippet :
  * try (TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0), 128)) {
  *     InetSocketAddress bound = listener.localAddress();   // the real port
  *     listener.setOption(Option.TCP_DEFER_ACCEPT, 1);
  * }
  * }
- * <p>Subclasses live in this package only (the constructor is package-private).
+ * <p>Subclasses live in this package only (the hierarchy is sealed).
  * <p>I/O methods on one socket are meant for one thread at a time (the event loop that owns it);
  * {@link #close()} may come from any thread.
  */
-public abstract class SocketDescriptor extends Descriptor {
+public abstract sealed class SocketDescriptor extends Descriptor
+        permits StreamSocket, DatagramSocket, StreamListener {
 
     static final int NONBLOCK_CLOEXEC = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
     static final int SOCK_STREAM = Linux.SOCK_STREAM();
@@ -47,17 +51,17 @@ public abstract class SocketDescriptor extends Descriptor {
     private static final int SOL_SOCKET = Linux.SOL_SOCKET();
     private static final int SO_ERROR = Linux.SO_ERROR();
     private static final int SO_PEERCRED = Linux.SO_PEERCRED();
+    private static final int SO_LINGER = Linux.SO_LINGER();
     private static final int STAGING = IoScratch.STAGING_SIZE;
 
     /** The address family: AF_INET, AF_INET6 or AF_UNIX. */
     final int family;
     /**
-     * An error the kernel reported after a heap-staged call had already moved bytes: those bytes
-     * are returned first and the error is thrown by the next call, so it is never lost (the
-     * kernel reports a socket error such as ECONNRESET only once).
+     * Whether SO_LINGER with a positive time may be on: set here, or on the listener this
+     * socket was accepted from (Linux copies it to the sockets it accepts). Checked with
+     * getsockopt at close, so the common close costs no extra call.
      */
-    private int deferredErrno;
-
+    volatile boolean mayLinger;
     SocketDescriptor(int fd, int family) {
         super(fd);
         this.family = family;
@@ -152,6 +156,7 @@ public abstract class SocketDescriptor extends Descriptor {
                 len = (int) linger.sizeof();
             }
         }
+        if (option.kind == Option.Kind.LINGER && (Integer) value > 0) mayLinger = true;
         int fd = acquire();
         int r;
         try {
@@ -172,7 +177,7 @@ public abstract class SocketDescriptor extends Descriptor {
         NativeScratch s = NativeScratch.current();
         MemorySegment v = s.option;
         v.fill((byte) 0);
-        s.setInt(NativeScratch.INTS, 64);
+        s.setInt(NativeScratch.INTS, (int) NativeScratch.OPTION_SIZE);
         int fd = acquire();
         int r;
         try {
@@ -187,6 +192,22 @@ public abstract class SocketDescriptor extends Descriptor {
             case LINGER -> linger.l_onoff(v) != 0 ? linger.l_linger(v) : -1;
         };
         return option.type().cast(value);
+    }
+
+    /** A lingering close blocks (see {@link Option#SO_LINGER}): it goes to a closer thread. */
+    @Override
+    protected boolean closeMayBlock(int fd) {
+        return mayLinger && lingers(fd);
+    }
+
+    /** Whether {@code fd} is a socket with SO_LINGER on and a positive time (false on any error). */
+    static boolean lingers(int fd) {
+        NativeScratch s = NativeScratch.current();
+        MemorySegment v = s.option;
+        v.fill((byte) 0);
+        s.setInt(NativeScratch.INTS, (int) linger.sizeof());
+        return Sys.getsockopt(fd, SOL_SOCKET, SO_LINGER, v, s.ints) == 0
+                && linger.l_onoff(v) != 0 && linger.l_linger(v) > 0;
     }
 
     /** SO_ERROR: the pending socket error (read and cleared), 0 if none. */
@@ -236,135 +257,18 @@ public abstract class SocketDescriptor extends Descriptor {
 
     // ---- the I/O core: results are n, EOF or WOULD_BLOCK; other errors throw
 
-    private void throwDeferred(String call) throws NativeIOException {
-        int errno = deferredErrno;
-        if (errno != 0) {
-            deferredErrno = 0;
-            throw Errors.exception(call, -errno);
-        }
-    }
-
-    /**
-     * Refuses a read-only destination: the kernel would write into it anyway, since a downcall
-     * passes only the address.
-     */
-    static void writable(MemorySegment dst) {
-        if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
-    }
-
-    private static int result(String call, long r, long want, boolean stream) throws NativeIOException {
-        if (r > 0) return (int) r;
-        if (r == 0) return stream && want > 0 ? EOF : 0;
-        if (r == -EAGAIN) return WOULD_BLOCK;
-        throw Errors.exception(call, r);
-    }
-
     /**
      * recv(2) into {@code dst}. For a stream, 0 bytes into a non-empty destination is EOF; a
      * datagram socket returns 0 for an empty datagram.
      */
     final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
-        writable(dst);
-        if (deferredErrno != 0) throwDeferred("recv");
-        long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        if (dst.isNative()) {
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.recv(fd, dst, want, 0);
-            } finally {
-                release();
-            }
-            return result("recv", r, want, stream);
-        }
-        MemorySegment staging = IoScratch.current().staging;
-        if (!stream) {
-            // One datagram per call: a second recv would merge messages.
-            long chunk = Math.min(want, STAGING);
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.recv(fd, staging, chunk, 0);
-            } finally {
-                release();
-            }
-            if (r > 0) MemorySegment.copy(staging, 0, dst, 0, r);
-            return result("recv", r, want, false);
-        }
-        // Loop over staging-sized chunks so that a short count still means "the socket had no
-        // more": callers that stop at a short read under EPOLLET would otherwise stall.
-        long done = 0;
-        int fd = acquire();
-        try {
-            while (done < want) {
-                long chunk = Math.min(want - done, STAGING);
-                long r = Sys.recv(fd, staging, chunk, 0);
-                if (r > 0) {
-                    MemorySegment.copy(staging, 0, dst, done, r);
-                    done += r;
-                    if (r < chunk) break;
-                    continue;
-                }
-                if (done == 0) return result("recv", r, want, true);
-                if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
-                break;   // EOF and EAGAIN show again on the next call
-            }
-        } finally {
-            release();
-        }
-        return (int) done;
+        return readBytes(dst, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);
     }
+
 
     /** send(2) with MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE. */
     final int send(MemorySegment src, boolean stream) throws NativeIOException {
-        if (deferredErrno != 0) throwDeferred("send");
-        long want = Math.min(src.byteSize(), Integer.MAX_VALUE);
-        if (src.isNative()) {
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.send(fd, src, want, MSG_NOSIGNAL);
-            } finally {
-                release();
-            }
-            return result("send", r, want, false);
-        }
-        MemorySegment staging = IoScratch.current().staging;
-        if (!stream) {
-            if (want > STAGING) {
-                throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING
-                        + " bytes (got " + want + "); send larger ones from a native segment");
-            }
-            MemorySegment.copy(src, 0, staging, 0, want);
-            int fd = acquire();
-            long r;
-            try {
-                r = Sys.send(fd, staging, want, MSG_NOSIGNAL);
-            } finally {
-                release();
-            }
-            return result("send", r, want, false);
-        }
-        long done = 0;
-        int fd = acquire();
-        try {
-            while (done < want) {
-                long chunk = Math.min(want - done, STAGING);
-                MemorySegment.copy(src, done, staging, 0, chunk);
-                long r = Sys.send(fd, staging, chunk, MSG_NOSIGNAL);
-                if (r > 0) {
-                    done += r;
-                    if (r < chunk) break;
-                    continue;
-                }
-                if (done == 0) return result("send", r, want, false);
-                if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
-                break;
-            }
-        } finally {
-            release();
-        }
-        return (int) done;
+        return writeBytes(src, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);
     }
 
     /** A heap or native view of an element of a MemorySegment[] or ByteBuffer[]. */
@@ -372,16 +276,77 @@ public abstract class SocketDescriptor extends Descriptor {
         return o instanceof MemorySegment m ? m : MemorySegment.ofBuffer((ByteBuffer) o);
     }
 
+    /** Owns no arena: a confined segment is never accessible by it, any other kind always is. */
+    private static final Thread NO_OWNER = Thread.ofVirtual().unstarted(() -> { });
+    private static final MemorySegment.Scope GLOBAL = Arena.global().scope();
+
+    /**
+     * Checks a segment whose address goes into an iovec exactly as the linker checks a downcall
+     * argument, and says whether that address may reach the kernel as is.
+     * <p>A segment passed as a downcall argument is checked (alive, accessible from this thread)
+     * and its scope is held for the call by the linker itself; an address stored inside a struct
+     * is a bare number, and JDK 22 has no public way to hold a scope. So: a closed scope throws
+     * {@link IllegalStateException}, another thread's confined segment throws
+     * {@link WrongThreadException}, and an address goes into the iovec directly only when nothing
+     * can free its memory before the call returns:
+     * <ul>
+     * <li>confined to this thread: only the owner can close a confined arena, and the owner is
+     *     busy in this call (no callback runs user code until it returns);
+     * <li>the global scope ({@code Arena.global()}, {@code MemorySegment.ofAddress}): never freed.
+     * </ul>
+     * Every other native segment (a shared arena, which any thread may close at any moment, or
+     * an automatic arena or a direct buffer, which the public API cannot tell from a shared one)
+     * is copied through staging like heap memory: the copy is a scoped access, so a concurrent
+     * close makes it throw instead of freeing memory the kernel is using.
+     * @return true to pass the address directly, false to stage the bytes
+     */
+    static boolean passDirectly(MemorySegment part) {
+        if (!part.scope().isAlive()) throw new IllegalStateException("Already closed");
+        if (!part.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("Attempted access outside owning thread");
+        }
+        return part.isNative() && (!part.isAccessibleBy(NO_OWNER) || GLOBAL.equals(part.scope()));
+    }
+
+    /** Checks every part as {@link #passDirectly} does, before any byte moves. */
+    private static void checkParts(Object[] parts, int offset, int length, boolean destination) {
+        for (int i = offset, end = offset + length; i < end; i++) {
+            MemorySegment m = segment(parts[i]);
+            passDirectly(m);
+            if (destination) writable(m);
+        }
+    }
+
+    /**
+     * Points iovec {@code n} at {@code len} bytes of {@code m} from {@code from}: its own address
+     * when {@link #passDirectly} allows, else the next free bytes of staging (copied in when
+     * {@code copyIn}).
+     * @return the bytes the iovec covers: {@code len}, fewer when staging filled up, 0 (and no
+     *         iovec) when it is full
+     */
+    private static long place(IoScratch io, int n, MemorySegment m, long from, long len, boolean copyIn) {
+        if (passDirectly(m)) {
+            io.iovec(n, m.address() + from, len);
+            return len;
+        }
+        long room = STAGING - io.staged;
+        if (room == 0 && len > 0) return 0;
+        long c = Math.min(len, room);
+        if (copyIn) MemorySegment.copy(m, from, io.staging, io.staged, c);
+        io.iovec(n, io.staging.address() + io.staged, c);
+        io.staged += c;
+        return c;
+    }
+
     /**
      * Fills the thread's iovec array from {@code parts[offset, offset+length)} (MemorySegment or
      * ByteBuffer elements), leaving out the first {@code skip} bytes of their concatenation.
-     * Heap parts go through staging (copied in when {@code copyIn}). Records in {@code io} the
-     * bytes gathered, whether that was everything, and each iovec's part and offset.
+     * Parts that cannot be passed directly go through staging (see {@link #place}). Records in
+     * {@code io} the bytes gathered, whether that was everything, and each iovec's part and offset.
      * @return the iovec count; stops at IOV_MAX or when staging is full
      */
     private static int gather(IoScratch io, Object[] parts, int offset, int length, long skip, boolean copyIn) {
-        long stagingBase = io.staging.address();
-        long staged = 0;
+        io.staged = 0;
         long bytes = 0;
         int n = 0;
         boolean complete = true;
@@ -395,27 +360,17 @@ public abstract class SocketDescriptor extends Descriptor {
             long from = skip;
             long len = size - from;
             skip = 0;
-            if (!copyIn) writable(m);
             if (n == IoScratch.IOV_MAX) {
                 complete = false;
                 break;
             }
-            io.part[n] = i;
-            io.partOffset[n] = from;
-            if (m.isNative()) {
-                io.iovec(n++, m.address() + from, len);
-                bytes += len;
-                continue;
-            }
-            long room = STAGING - staged;
-            if (room == 0) {
+            long c = place(io, n, m, from, len, copyIn);
+            if (c == 0) {
                 complete = false;
                 break;
             }
-            long c = Math.min(len, room);
-            if (copyIn) MemorySegment.copy(m, from, io.staging, staged, c);
-            io.iovec(n++, stagingBase + staged, c);
-            staged += c;
+            io.part[n] = i;
+            io.partOffset[n++] = from;
             bytes += c;
             if (c < len) {
                 complete = false;
@@ -427,15 +382,16 @@ public abstract class SocketDescriptor extends Descriptor {
         return n;
     }
 
-    /** After a scatter read of {@code got} bytes, copies the heap parts out of staging. */
+    /** After a scatter read of {@code got} bytes, copies the staged parts out of staging. */
     private static void scatterBack(IoScratch io, Object[] parts, int iovCount, long got) {
         long stagingBase = io.staging.address();
         long left = got;
         for (int j = 0; j < iovCount && left > 0; j++) {
             long take = Math.min(io.iovLength(j), left);
-            MemorySegment m = segment(parts[io.part[j]]);
-            if (!m.isNative()) {
-                MemorySegment.copy(io.staging, io.iovBase(j) - stagingBase, m, io.partOffset[j], take);
+            long at = io.iovBase(j) - stagingBase;
+            // A part passed directly cannot lie inside staging, which is our own allocation.
+            if (at >= 0 && at < io.staging.byteSize()) {
+                MemorySegment.copy(io.staging, at, segment(parts[io.part[j]]), io.partOffset[j], take);
             }
             left -= take;
         }
@@ -459,24 +415,27 @@ public abstract class SocketDescriptor extends Descriptor {
      */
     final long writeVector(Object[] parts, int offset, int length) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
-        if (deferredErrno != 0) throwDeferred("sendmsg");
-        IoScratch io = IoScratch.current();
+        checkParts(parts, offset, length, false);
+        throwDeferred("sendmsg");
         long total = 0;
         int fd = acquire();
+        IoScratch io = null;
         try {
+            io = IoScratch.take();
             for (;;) {
                 int n = gather(io, parts, offset, length, total, true);
                 if (n == 0) break;
                 long r = Sys.sendmsg(fd, io.msghdr(n), MSG_NOSIGNAL);
                 if (r < 0) {
-                    if (total == 0) return result("sendmsg", r, 1, false);
-                    if (r != -EAGAIN) deferredErrno = (int) -r;
+                    if (total == 0) return ioResult("sendmsg", r, 1, false);
+                    deferError(r);
                     break;
                 }
                 total += r;
                 if (r < io.gathered || io.complete) break;
             }
         } finally {
+            if (io != null) io.release();
             release();
         }
         return total;
@@ -488,18 +447,20 @@ public abstract class SocketDescriptor extends Descriptor {
      */
     final long readVector(Object[] parts, int offset, int length, boolean stream) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
-        if (deferredErrno != 0) throwDeferred("readv");
-        IoScratch io = IoScratch.current();
+        checkParts(parts, offset, length, true);
+        throwDeferred("readv");
         long total = 0;
         int fd = acquire();
+        IoScratch io = null;
         try {
+            io = IoScratch.take();
             for (;;) {
                 int n = gather(io, parts, offset, length, total, false);
                 if (n == 0) break;
                 long r = Sys.readv(fd, io.iovecs, n);
                 if (r <= 0) {
-                    if (total == 0) return result("readv", r, 1, stream);
-                    if (r < 0 && r != -EAGAIN) deferredErrno = (int) -r;
+                    if (total == 0) return ioResult("readv", r, 1, stream);
+                    deferError(r);
                     break;   // EOF and EAGAIN show again on the next call
                 }
                 scatterBack(io, parts, n, r);
@@ -507,6 +468,7 @@ public abstract class SocketDescriptor extends Descriptor {
                 if (r < io.gathered || io.complete || !stream) break;
             }
         } finally {
+            if (io != null) io.release();
             release();
         }
         return total;
@@ -516,6 +478,9 @@ public abstract class SocketDescriptor extends Descriptor {
     final PeerCredentials peerCredentials0() throws NativeIOException {
         NativeScratch s = NativeScratch.current();
         MemorySegment v = s.option;
+        // The slot holds whatever the thread's last option call left: clear it, and read only
+        // what the kernel says it wrote.
+        v.fill((byte) 0);
         s.setInt(NativeScratch.INTS, (int) ucred.sizeof());
         int fd = acquire();
         int r;
@@ -525,6 +490,10 @@ public abstract class SocketDescriptor extends Descriptor {
             release();
         }
         Errors.check("getsockopt(SO_PEERCRED)", r);
+        int written = s.getInt(NativeScratch.INTS);
+        if (written != ucred.sizeof()) {
+            throw new IllegalStateException("getsockopt(SO_PEERCRED) wrote " + written + " bytes, not " + ucred.sizeof());
+        }
         return new PeerCredentials(ucred.pid(v), ucred.uid(v), ucred.gid(v));
     }
 
@@ -553,45 +522,64 @@ public abstract class SocketDescriptor extends Descriptor {
         }
         // A zero-length stream write queues nothing, so descriptors would silently not travel.
         if (stream && data.byteSize() == 0) throw new IllegalArgumentException("descriptors need at least one data byte");
-        if (deferredErrno != 0) throwDeferred("sendmsg");
-        IoScratch io = IoScratch.current();
+        throwDeferred("sendmsg");
         long want = Math.min(data.byteSize(), Integer.MAX_VALUE);
-        if (data.isNative()) {
-            io.iovec(0, data.address(), want);
-        } else {
-            if (want > STAGING) {
-                if (!stream) throw new IllegalArgumentException("a datagram from heap memory is limited to " + STAGING + " bytes");
-                want = STAGING;
-            }
-            MemorySegment.copy(data, 0, io.staging, 0, want);
-            io.iovec(0, io.staging.address(), want);
-        }
-        MemorySegment msg = io.msghdr(1);
-        Descriptor[] held = new Descriptor[fds.length];
         Leases.Access leases = Leases.access();
         int fd = acquire();
+        IoScratch io = null;
+        int held = 0;
         try {
+            io = IoScratch.take();
+            placeOne(io, data, want, stream, true);
+            want = io.iovLength(0);
+            MemorySegment msg = io.msghdr(1);
             if (fds.length > 0) {
                 MemorySegment c = io.control;
-                c.set(ValueLayout.JAVA_LONG, CMSG_LEN, Control.length(4L * fds.length));
+                c.set(ValueLayout.JAVA_LONG, CMSG_LEN, Control.length(IoScratch.FD_SIZE * fds.length));
                 c.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_SOCKET);
                 c.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
                 for (int i = 0; i < fds.length; i++) {
-                    Descriptor d = Objects.requireNonNull(fds[i], "fds[" + i + "]");
-                    // Held for the call, so a racing close cannot hand the kernel a recycled number.
+                    Descriptor d = fds[i];
+                    if (d == null) throw new NullPointerException("fds[" + i + "]");
+                    // Held for the call, so a racing close cannot hand the kernel a recycled
+                    // number; remembered in the scratch, since the caller's array may change.
                     int n = leases.acquire(d);
-                    held[i] = d;
-                    c.set(ValueLayout.JAVA_INT, Control.DATA + 4L * i, n);
+                    io.held[held++] = d;
+                    c.set(ValueLayout.JAVA_INT, Control.DATA + IoScratch.FD_SIZE * i, n);
                 }
                 msghdr.msg_control(msg, c);
-                msghdr.msg_controllen(msg, Control.space(4L * fds.length));
+                msghdr.msg_controllen(msg, Control.space(IoScratch.FD_SIZE * fds.length));
             }
             long r = Sys.sendmsg(fd, msg, MSG_NOSIGNAL);
-            return result("sendmsg", r, want, false);
+            return ioResult("sendmsg", r, want, false);
         } finally {
-            for (Descriptor d : held) if (d != null) leases.release(d);
+            for (int i = 0; i < held; i++) {
+                leases.release(io.held[i]);
+                io.held[i] = null;
+            }
+            if (io != null) io.release();
             release();
         }
+    }
+
+    /**
+     * Points iovec 0 at the first {@code want} bytes of {@code m} for a one-part call: at
+     * {@code m} itself when {@link #passDirectly} allows, else at staging (copied in when
+     * {@code copyIn}): for a stream at most the pooled size, for a datagram all of it, in a
+     * call-sized temporary when larger.
+     * @return the staging iovec 0 points at, or null when it points at {@code m}; either way
+     *         {@link IoScratch#iovLength iovLength(0)} is the byte count
+     */
+    private static MemorySegment placeOne(IoScratch io, MemorySegment m, long want, boolean stream, boolean copyIn) {
+        if (passDirectly(m)) {
+            io.iovec(0, m.address(), want);
+            return null;
+        }
+        long size = stream ? Math.min(want, STAGING) : want;
+        MemorySegment staging = io.staging(size);
+        if (copyIn) MemorySegment.copy(m, 0, staging, 0, size);
+        io.iovec(0, staging.address(), size);
+        return staging;
     }
 
     /**
@@ -602,60 +590,55 @@ public abstract class SocketDescriptor extends Descriptor {
             throws NativeIOException {
         Objects.requireNonNull(out, "out");
         writable(dst);
-        if (deferredErrno != 0) throwDeferred("recvmsg");
-        IoScratch io = IoScratch.current();
+        throwDeferred("recvmsg");
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        boolean staged = !dst.isNative();
-        if (staged) want = Math.min(want, STAGING);
-        io.iovec(0, staged ? io.staging.address() : dst.address(), want);
-        MemorySegment msg = io.msghdr(1);
-        msghdr.msg_control(msg, io.control);
-        msghdr.msg_controllen(msg, io.control.byteSize());
         int fd = acquire();
-        long r;
+        IoScratch io = null;
         try {
-            r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+            io = IoScratch.take();
+            MemorySegment staging = placeOne(io, dst, want, stream, false);
+            MemorySegment msg = io.msghdr(1);
+            msghdr.msg_control(msg, io.control);
+            msghdr.msg_controllen(msg, io.control.byteSize());
+            long r = Sys.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+            if (r >= 0) {
+                collectRights(io, msghdr.msg_controllen(msg), out);
+                if (r > 0 && staging != null) MemorySegment.copy(staging, 0, dst, 0, r);
+            }
+            return ioResult("recvmsg", r, io.iovLength(0), stream);
         } finally {
+            if (io != null) io.release();
             release();
         }
-        if (r >= 0) {
-            collectRights(io.control, msghdr.msg_controllen(msg), out);
-            if (staged && r > 0) MemorySegment.copy(io.staging, 0, dst, 0, r);
-        }
-        return result("recvmsg", r, want, stream);
     }
 
-    private static void collectRights(MemorySegment control, long length, List<? super ReceivedDescriptor> out) {
-        // Wrap every fd first, so that none leaks if the caller's list refuses elements.
+    /**
+     * Appends a ReceivedDescriptor for every fd in the SCM_RIGHTS messages of {@code control}.
+     * The numbers are gathered in the scratch first (no array per call); every one is owned
+     * from then on, so if the caller's list refuses an element, that one and the rest are closed.
+     */
+    private static void collectRights(IoScratch io, long length, List<? super ReceivedDescriptor> out) {
+        MemorySegment control = io.control;
+        int[] fds = io.fds;
         int count = 0;
-        int[] fds = new int[IoScratch.MAX_FDS];
         for (long at = 0; at + Control.HEADER <= length; ) {
             long len = control.get(ValueLayout.JAVA_LONG, at + CMSG_LEN);
             if (len < Control.HEADER) break;
             if (control.get(ValueLayout.JAVA_INT, at + CMSG_LEVEL) == SOL_SOCKET
                     && control.get(ValueLayout.JAVA_INT, at + CMSG_TYPE) == SCM_RIGHTS) {
-                for (long p = at + Control.DATA; p + 4 <= at + len && count < fds.length; p += 4) {
+                for (long p = at + Control.DATA; p + IoScratch.FD_SIZE <= at + len && count < fds.length;
+                        p += IoScratch.FD_SIZE) {
                     fds[count++] = control.get(ValueLayout.JAVA_INT, p);
                 }
             }
             at += Control.align(len);
         }
-        ReceivedDescriptor[] wrapped = new ReceivedDescriptor[count];
-        for (int i = 0; i < count; i++) wrapped[i] = new ReceivedDescriptor(fds[i]);
         int added = 0;
         try {
-            for (ReceivedDescriptor d : wrapped) {
-                out.add(d);
-                added++;
-            }
+            for (; added < count; added++) out.add(new ReceivedDescriptor(fds[added]));
         } finally {
-            for (int i = added; i < count; i++) wrapped[i].close();
+            // Those not handed over: the one refused (its wrapper was never seen) and the rest.
+            for (int i = added; i < count; i++) Sys.close(fds[i]);
         }
-    }
-
-    /** A segment over {@code bytes[offset, offset+length)}, bounds checked. */
-    static MemorySegment heap(byte[] bytes, int offset, int length) {
-        Objects.checkFromIndexSize(offset, length, bytes.length);
-        return MemorySegment.ofArray(bytes).asSlice(offset, length);
     }
 }

@@ -19,7 +19,7 @@ import java.lang.foreign.MemorySegment;
  * }
  * }
  */
-public abstract class StreamListener extends SocketDescriptor {
+public abstract sealed class StreamListener extends SocketDescriptor permits TcpListener, UnixListener {
 
     private static final int ACCEPT_FLAGS = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
 
@@ -48,6 +48,12 @@ public abstract class StreamListener extends SocketDescriptor {
         if (r >= 0) return r;
         if (r == -Errors.EAGAIN) return -1;
         throw Errors.exception("accept4", r);
+    }
+
+    /** An accepted socket inherits the listener's SO_LINGER (Linux copies it): so does our flag. */
+    final <S extends StreamSocket> S accepted(S socket) {
+        socket.mayLinger = mayLinger;
+        return socket;
     }
 
     /** bind(2) then listen(2); the caller closes the socket if this throws. */

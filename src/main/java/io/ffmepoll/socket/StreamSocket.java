@@ -19,8 +19,14 @@ import java.nio.ByteBuffer;
  * {@link NativeIOException} {@code EPIPE} instead of raising {@code SIGPIPE}. A reset connection
  * throws {@code ECONNRESET}.
  * <p>Native {@link MemorySegment}s and direct {@link ByteBuffer}s go straight to the kernel;
- * heap arrays and buffers are copied through a per-thread native staging buffer. Either way a
- * short count means the kernel had no more room or data at that moment.
+ * heap arrays and buffers are copied through native staging memory. Either way a short count
+ * means the kernel had no more room or data at that moment.
+ * <p>Every segment is checked as a downcall checks its arguments: one whose arena is closed
+ * throws {@link IllegalStateException}, one confined to another thread throws
+ * {@link WrongThreadException}, the vectored calls included. In a vectored call a part goes to
+ * the kernel by address only when nothing can free it before the call returns (confined to the
+ * calling thread, or global); parts of shared or automatic arenas and direct buffers are copied
+ * through staging, since another thread could close a shared arena in mid-call.
  * {@snippet :
  * // Edge-triggered: drain until WOULD_BLOCK, then wait for the next edge.
  * for (;;) {
@@ -31,7 +37,7 @@ import java.nio.ByteBuffer;
  * }
  * }
  */
-public abstract class StreamSocket extends SocketDescriptor {
+public abstract sealed class StreamSocket extends SocketDescriptor permits TcpStream, UnixStream {
 
     private static final int SHUT_RD = Linux.SHUT_RD();
     private static final int SHUT_WR = Linux.SHUT_WR();
@@ -139,9 +145,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #read(MemorySegment)}
      */
     public int read(ByteBuffer dst) throws NativeIOException {
-        int n = receive(MemorySegment.ofBuffer(dst), true);
-        if (n > 0) dst.position(dst.position() + n);
-        return n;
+        return readBytes(dst, Transfer.STREAM_SOCKET);
     }
 
     /**
@@ -149,7 +153,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #read(MemorySegment)}
      */
     public int read(byte[] dst, int offset, int length) throws NativeIOException {
-        return receive(heap(dst, offset, length), true);
+        return readBytes(dst, offset, length, Transfer.STREAM_SOCKET);
     }
 
     /**
@@ -187,9 +191,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #write(MemorySegment)}
      */
     public int write(ByteBuffer src) throws NativeIOException {
-        int n = send(MemorySegment.ofBuffer(src), true);
-        if (n > 0) src.position(src.position() + n);
-        return n;
+        return writeBytes(src, Transfer.STREAM_SOCKET);
     }
 
     /**
@@ -197,7 +199,7 @@ public abstract class StreamSocket extends SocketDescriptor {
      * @return as {@link #write(MemorySegment)}
      */
     public int write(byte[] src, int offset, int length) throws NativeIOException {
-        return send(heap(src, offset, length), true);
+        return writeBytes(src, offset, length, Transfer.STREAM_SOCKET);
     }
 
     /**

@@ -60,7 +60,7 @@ public final class TcpListener extends StreamListener {
     @Override
     public TcpStream accept() throws NativeIOException {
         int fd = acceptFd();
-        return fd < 0 ? null : new TcpStream(fd, family, true);
+        return fd < 0 ? null : accepted(new TcpStream(fd, family, true));
     }
 
     /** The bound address, with the real port. */

@@ -57,7 +57,7 @@ public final class UnixListener extends StreamListener {
     @Override
     public UnixStream accept() throws NativeIOException {
         int fd = acceptFd();
-        return fd < 0 ? null : new UnixStream(fd, true);
+        return fd < 0 ? null : accepted(new UnixStream(fd, true));
     }
 
     /** The bound path or abstract name. */

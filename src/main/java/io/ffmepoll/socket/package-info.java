@@ -8,9 +8,11 @@
  * {@link IllegalStateException} after close. I/O results are counts or the constants
  * {@link io.ffmepoll.epoll.Descriptor#EOF} and {@link io.ffmepoll.epoll.Descriptor#WOULD_BLOCK};
  * other failures are {@link io.ffmepoll.epoll.NativeIOException}s carrying the errno.
- * <p>Layers: the public classes here; {@code AddressCodec} (the one sockaddr encoder/decoder),
- * {@code IoScratch} (per-thread staging, iovecs, msghdr, control buffer) and {@code Control}
- * (CMSG arithmetic) inside; system calls through {@code io.ffmepoll.internal.sys.Sys}.
+ * <p>Layers: the public classes here and {@code AddressCodec} (the one sockaddr
+ * encoder/decoder) inside; byte reads and writes through the one implementation in
+ * {@link io.ffmepoll.epoll.Descriptor}, shared with pipes; {@code io.ffmepoll.internal.sys}'s
+ * {@code IoScratch} (pooled staging, iovecs, msghdr, control buffer) and {@code Control} (CMSG
+ * arithmetic); system calls through {@code io.ffmepoll.internal.sys.Sys}.
  * {@snippet :
  * try (TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0), 128);
  *      Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(64)) {

@@ -7,12 +7,13 @@ import java.lang.management.ManagementFactory;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Steady-state waits and registrations allocate nothing on the Java heap. */
-class AllocationTest {
+public class AllocationTest {
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    interface Op {
+    /** An operation measured by {@link #bytesPerOp}. */
+    public interface Op {
         void run() throws Exception;
     }
 
@@ -21,7 +22,7 @@ class AllocationTest {
      * rounds, since the interpreter and C1 allocate where C2, once it has compiled the loop, does
      * not; when that happens depends on the machine's load.
      */
-    private static double bytesPerOp(Op op) throws Exception {
+    public static double bytesPerOp(Op op) throws Exception {
         long id = Thread.currentThread().threadId();
         int runs = 100_000;
         double best = Double.MAX_VALUE;

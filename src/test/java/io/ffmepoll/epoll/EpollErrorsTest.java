@@ -19,7 +19,7 @@ class EpollErrorsTest {
     @Test
     void unknownFdIsEbadfAsClosedDescriptorException() throws Exception {
         // An fd number far above anything open: the kernel says EBADF.
-        Fds.Raw bogus = new Fds.Raw(1 << 20);
+        Pipe.End bogus = Fds.adopt(1 << 20);
         try (Epoll epoll = Epoll.open()) {
             NativeIOException e = assertThrows(NativeIOException.class, () -> epoll.add(bogus, Interest.IN, 0));
             assertInstanceOf(ClosedDescriptorException.class, e);
@@ -57,7 +57,7 @@ class EpollErrorsTest {
         Path file = Files.writeString(dir.resolve("plain.txt"), "x");
         try (Epoll epoll = Epoll.open(); FileInputStream in = new FileInputStream(file.toFile())) {
             // Borrow the stream's fd number; the stream, not this object, closes it.
-            Fds.Raw borrowed = new Fds.Raw(Fds.fdOf(file));
+            Pipe.End borrowed = Fds.adopt(Fds.fdOf(file));
             NativeIOException e = assertThrows(NativeIOException.class, () -> epoll.add(borrowed, Interest.IN, 0));
             assertEquals(Errors.EPERM, e.errno());
         }

@@ -13,7 +13,7 @@ class EpollSemanticsTest {
 
     private Epoll epoll;
     private EventArray events;
-    private Fds.Raw[] pair;
+    private Pipe.End[] pair;
 
     @BeforeEach
     void open() throws Exception {
@@ -42,40 +42,40 @@ class EpollSemanticsTest {
     @Test
     void levelTriggeredKeepsReportingUnreadData() throws Exception {
         epoll.add(pair[0], Interest.IN, 1);
-        pair[1].write((byte) 1, (byte) 2, (byte) 3);
+        Fds.write(pair[1], (byte) 1, (byte) 2, (byte) 3);
         for (int round = 0; round < 3; round++) {
             assertEquals(1, waitBriefly(), "LT reports unread data on every wait");
             assertEquals(1, events.token(0));
         }
-        assertEquals(1, pair[0].read(1));             // partial read: still readable
+        assertEquals(1, Fds.read(pair[0], 1));             // partial read: still readable
         assertEquals(1, waitBriefly());
-        pair[0].drain();
+        Fds.drain(pair[0]);
         assertEquals(0, poll(), "drained: nothing to report");
     }
 
     @Test
     void edgeTriggeredReportsOnceUntilNewDataArrives() throws Exception {
         epoll.add(pair[0], Interest.IN.with(Interest.ET), 2);
-        pair[1].write((byte) 1, (byte) 2, (byte) 3);
+        Fds.write(pair[1], (byte) 1, (byte) 2, (byte) 3);
         assertEquals(1, waitBriefly());
         assertEquals(0, poll(), "ET: the same readiness is reported once, even with data unread");
-        assertEquals(1, pair[0].read(1));
+        assertEquals(1, Fds.read(pair[0], 1));
         assertEquals(0, poll(), "a partial read does not re-arm the edge");
-        pair[1].write((byte) 4);
+        Fds.write(pair[1], (byte) 4);
         assertEquals(1, waitBriefly(), "new data is a new edge");
-        assertEquals(3, pair[0].drain());
-        assertEquals(-Errors.EAGAIN, pair[0].read(1), "drained to EAGAIN");
+        assertEquals(3, Fds.drain(pair[0]));
+        assertEquals(-Errors.EAGAIN, Fds.read(pair[0], 1), "drained to EAGAIN");
         assertEquals(0, poll());
-        pair[1].write((byte) 5);
+        Fds.write(pair[1], (byte) 5);
         assertEquals(1, waitBriefly(), "after draining to EAGAIN the next write is reported");
     }
 
     @Test
     void oneShotFiresOnceUntilRearmed() throws Exception {
         epoll.add(pair[0], Interest.IN.with(Interest.ONESHOT), 3);
-        pair[1].write((byte) 1);
+        Fds.write(pair[1], (byte) 1);
         assertEquals(1, waitBriefly());
-        pair[1].write((byte) 2);
+        Fds.write(pair[1], (byte) 2);
         assertEquals(0, poll(), "disabled after one event, even with new data");
         epoll.modify(pair[0], Interest.IN.with(Interest.ONESHOT), 33);
         assertEquals(1, waitBriefly(), "re-armed by MOD");
@@ -86,15 +86,15 @@ class EpollSemanticsTest {
     @Test
     void peerCloseReportsRdhupAndHup() throws Exception {
         epoll.add(pair[0], Interest.IN.with(Interest.RDHUP), 4);
-        pair[1].write((byte) 9);
+        Fds.write(pair[1], (byte) 9);
         pair[1].close();
         assertEquals(1, waitBriefly());
         int ready = events.events(0);
         assertTrue((ready & Interest.RDHUP.bits()) != 0, Interest.describe(ready));
         assertTrue((ready & Interest.HUP.bits()) != 0, "both directions are gone: " + Interest.describe(ready));
         assertTrue((ready & Interest.IN.bits()) != 0, "the last byte is still readable");
-        assertEquals(1, pair[0].read(16), "data sent before the close is not lost");
-        assertEquals(0, pair[0].read(16), "then end of stream");
+        assertEquals(1, Fds.read(pair[0], 16), "data sent before the close is not lost");
+        assertEquals(0, Fds.read(pair[0], 16), "then end of stream");
     }
 
     @Test

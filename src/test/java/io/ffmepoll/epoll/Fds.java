@@ -57,47 +57,43 @@ final class Fds {
         return (flags(fd) & Linux.O_NONBLOCK()) != 0;
     }
 
-    /** A descriptor over an fd number obtained some other way; it owns and closes the number. */
-    static final class Raw extends Descriptor {
-        Raw(int fd) {
-            super(fd);
-        }
+    /**
+     * A descriptor that owns {@code fd}, a number obtained some other way: a pipe end, which
+     * only this package can make (the descriptor hierarchy is sealed).
+     */
+    static Pipe.End adopt(int fd) {
+        return new Pipe.End(fd);
+    }
 
-        long write(byte... bytes) {
-            int fd = acquire();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment m = a.allocate(Math.max(1, bytes.length));
-                MemorySegment.copy(bytes, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
-                return Sys.write(fd, m, bytes.length);
-            } finally {
-                release();
-            }
-        }
-
-        /** Reads up to {@code max} bytes: the count, or -errno. */
-        long read(int max) {
-            int fd = acquire();
-            try (Arena a = Arena.ofConfined()) {
-                return Sys.read(fd, a.allocate(max), max);
-            } finally {
-                release();
-            }
-        }
-
-        /** Reads until EAGAIN; the bytes read. */
-        long drain() {
-            long total = 0;
-            for (long r; (r = read(4096)) > 0; ) total += r;
-            return total;
+    /** write(2) of {@code bytes}: the count, or -errno. */
+    static long write(Descriptor d, byte... bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return Sys.write(d.fd(), m, bytes.length);
         }
     }
 
-    /** A connected pair of non-blocking, close-on-exec Unix stream sockets. */
-    static Raw[] socketPair() {
+    /** Reads up to {@code max} bytes: the count, or -errno. */
+    static long read(Descriptor d, int max) {
+        try (Arena a = Arena.ofConfined()) {
+            return Sys.read(d.fd(), a.allocate(max), max);
+        }
+    }
+
+    /** Reads until EAGAIN; the bytes read. */
+    static long drain(Descriptor d) {
+        long total = 0;
+        for (long r; (r = read(d, 4096)) > 0; ) total += r;
+        return total;
+    }
+
+    /** A connected pair of non-blocking, close-on-exec Unix stream sockets, as raw descriptors. */
+    static Pipe.End[] socketPair() {
         int r = Sys.socketpair(Linux.AF_UNIX(), Linux.SOCK_STREAM() | Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC(), 0);
         if (r < 0) throw new AssertionError("socketpair: " + Errors.name(-r));
         NativeScratch s = NativeScratch.current();
-        return new Raw[] {new Raw(s.getInt(NativeScratch.INTS)), new Raw(s.getInt(NativeScratch.INTS + 4))};
+        return new Pipe.End[] {adopt(s.getInt(NativeScratch.INTS)), adopt(s.getInt(NativeScratch.INTS + 4))};
     }
 
     /** The fd number the kernel gave {@code stream}'s open file, found through /proc/self/fd. */

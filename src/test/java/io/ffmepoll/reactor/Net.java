@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** Blocking JDK client sockets for driving the reactor from the test thread. */
 final class Net {
@@ -36,5 +41,46 @@ final class Net {
 
     static Reactor.Builder small() {
         return Reactor.builder().loops(2).threadName("test-loop").closeGrace(java.time.Duration.ofSeconds(2));
+    }
+
+    /** This process's open descriptors and what each refers to, from /proc/self/fd. */
+    static Map<Integer, String> fds() throws IOException {
+        Map<Integer, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(p).toString();
+                    // the listing's own descriptor: /proc/<pid>/fd
+                    if (!(target.startsWith("/proc/") && target.endsWith("/fd"))) {
+                        m.put(Integer.parseInt(p.getFileName().toString()), target);
+                    }
+                } catch (IOException gone) {
+                    // closed since the listing was read
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Waits up to 5 s for the descriptor table to equal {@code expected} (the loop closes on its
+     * own time); returns what it last saw.
+     */
+    static Map<Integer, String> awaitFds(Map<Integer, String> expected) throws IOException, InterruptedException {
+        Map<Integer, String> now = fds();
+        for (int i = 0; i < 500 && !now.equals(expected); i++) {
+            Thread.sleep(10);
+            now = fds();
+        }
+        return now;
+    }
+
+    /** Waits up to 10 s for {@code latch}; for tasks that hold a loop (no checked exception). */
+    static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

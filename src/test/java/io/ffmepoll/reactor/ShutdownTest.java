@@ -3,7 +3,6 @@ package io.ffmepoll.reactor;
 import io.ffmepoll.socket.UnixStream;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
@@ -18,16 +17,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,9 +39,9 @@ class ShutdownTest {
     void shutdownLeavesTheDescriptorTableAsItWasBeforeTheLoopsStarted() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             exercise();   // first run loads classes and opens whatever the JVM opens lazily
-            Map<Integer, String> before = fds();
+            Map<Integer, String> before = Net.fds();
             exercise();
-            Map<Integer, String> after = fds();
+            Map<Integer, String> after = Net.fds();
             assertEquals(before, after, "descriptors differ after shutdown");
         });
     }
@@ -82,20 +84,6 @@ class ShutdownTest {
             assertFalse(Files.exists(sock), "Unix socket file left behind");
             Files.deleteIfExists(dir);
         }
-    }
-
-    private static Map<Integer, String> fds() throws IOException {
-        Map<Integer, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                try {
-                    m.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
-                } catch (IOException gone) {
-                    // the directory stream's own fd, closed by now
-                }
-            }
-        }
-        return m;
     }
 
     @Test
@@ -154,5 +142,112 @@ class ShutdownTest {
                 assertInstanceOf(CancellationException.class, cause.get(1, TimeUnit.SECONDS));
             }
         });
+    }
+
+    /**
+     * Termination runs the tasks already queued, once: a task that queues itself again from
+     * there is refused, so it cannot keep the loop (and a core) busy forever.
+     */
+    @Test
+    void terminationEndsWhileATaskKeepsReexecutingItself() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            Reactor r = Net.small().loops(1).build();
+            EventLoop loop = r.loops().get(0);
+            AtomicBoolean stop = new AtomicBoolean();   // lets an unfixed loop end after the assertion
+            AtomicLong runs = new AtomicLong();
+            try {
+                loop.execute(new Runnable() {
+                    @Override
+                    public void run() {
+                        runs.incrementAndGet();
+                        if (!stop.get()) loop.execute(this);
+                    }
+                });
+                r.shutdown(Duration.ofMillis(100));
+                assertTrue(r.awaitTermination(Duration.ofSeconds(5)),
+                        "loop still running 5 s after a 100 ms grace: " + runs.get() + " task runs");
+                long after = runs.get();
+                Thread.sleep(20);
+                assertEquals(after, runs.get(), "the task ran after termination");
+            } finally {
+                stop.set(true);
+                r.awaitTermination(Duration.ofSeconds(10));
+            }
+        });
+    }
+
+    /**
+     * Work in flight when a graceful shutdown begins completes within the grace: a reply that a
+     * worker thread hands back to the loop and a reply a 200 ms timer writes both reach their
+     * clients intact, then EOF; the loops end as soon as those connections are closed, well
+     * before the grace runs out. New registrations are refused meanwhile.
+     */
+    @Test
+    void gracefulShutdownLetsWorkerAndTimerRepliesInFlightArrive() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            CountDownLatch requests = new CountDownLatch(2);
+            CountDownLatch shutdownBegun = new CountDownLatch(1);
+            Reactor r = Net.small().build();
+            try {
+                Listener l = r.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Handler() {
+                    @Override
+                    public void onRead(Connection c, MemorySegment data) {
+                        byte kind = data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
+                        if (kind == 'W') {
+                            Thread.ofPlatform().start(() -> {   // a worker computes the reply
+                                Net.awaitQuietly(shutdownBegun);
+                                sleepQuietly(200);
+                                c.loop().execute(() -> reply(c, "worker reply"));
+                            });
+                        } else {
+                            c.loop().schedule(Duration.ofMillis(200), () -> reply(c, "timer reply"));
+                        }
+                        requests.countDown();
+                    }
+
+                    // This handler has a reply in flight: it keeps the connection and closes
+                    // it after the reply.
+                    @Override
+                    public void onShutdown(Connection c) {}
+                });
+                try (Socket worker = Net.connect(l.port()); Socket timer = Net.connect(l.port())) {
+                    worker.getOutputStream().write('W');
+                    timer.getOutputStream().write('T');
+                    assertTrue(requests.await(5, TimeUnit.SECONDS), "requests not received");
+                    long t0 = System.nanoTime();
+                    r.shutdown(Duration.ofSeconds(5));
+                    shutdownBegun.countDown();
+                    UnixStream[] pair = UnixStream.pair();
+                    try {
+                        assertThrows(RejectedExecutionException.class, () -> r.next().register(pair[0], new Echo()));
+                        assertFalse(pair[0].isOpen(), "a refused registration left its socket open");
+                    } finally {
+                        pair[1].close();
+                    }
+                    assertArrayEquals("worker reply".getBytes(), Net.readFully(worker.getInputStream(), 12));
+                    assertEquals(-1, worker.getInputStream().read());
+                    assertArrayEquals("timer reply".getBytes(), Net.readFully(timer.getInputStream(), 11));
+                    assertEquals(-1, timer.getInputStream().read());
+                    assertTrue(r.awaitTermination(Duration.ofSeconds(10)), "loops did not end");
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    assertTrue(ms < 4000, "loops ended after " + ms + " ms: they waited for the grace, not for the work");
+                }
+            } finally {
+                r.close();
+            }
+        });
+    }
+
+    private static void reply(Connection c, String text) {
+        c.write(text.getBytes());
+        c.close();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

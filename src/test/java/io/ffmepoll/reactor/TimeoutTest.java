@@ -1,8 +1,11 @@
 package io.ffmepoll.reactor;
 
 import io.ffmepoll.epoll.Epoll;
+import io.ffmepoll.socket.UnixStream;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -11,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -78,25 +82,95 @@ class TimeoutTest {
         });
     }
 
+    /**
+     * An idle connection is closed with a TimeoutException, counted from its last activity:
+     * input that arrives well into the idle period restarts the clock.
+     */
     @Test
-    void idleConnectionsAreClosedWithATimeoutCause() {
+    void idleConnectionsAreClosedWithATimeoutCauseCountedFromTheLastActivity() {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             CompletableFuture<Throwable> cause = new CompletableFuture<>();
-            try (Reactor r = Net.small().idleTimeout(Duration.ofMillis(200)).build();
+            CompletableFuture<Long> openedAt = new CompletableFuture<>();
+            try (Reactor r = Net.small().idleTimeout(Duration.ofMillis(500)).build();
                  Listener l = r.listen(new java.net.InetSocketAddress("127.0.0.1", 0), () -> new Echo() {
+                     @Override
+                     public void onOpen(Connection c) {
+                         openedAt.complete(System.nanoTime());
+                     }
+
                      @Override
                      public void onClose(Connection c, Throwable t) {
                          cause.complete(t);
                      }
                  });
                  java.net.Socket s = Net.connect(l.port())) {
+                // Half the idle period passes before the activity: a clock that is not
+                // restarted closes the connection 250 ms after it, not 500.
+                long wait = openedAt.get(5, TimeUnit.SECONDS) + 250_000_000 - System.nanoTime();
+                if (wait > 0) Thread.sleep(wait / 1_000_000);
                 long t0 = System.nanoTime();
                 s.getOutputStream().write(1);
-                assertEquals(1, s.getInputStream().read());   // activity: the clock restarts
+                assertEquals(1, s.getInputStream().read(), "closed before the activity");
                 assertEquals(-1, s.getInputStream().read(), "idle connection not closed");
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                assertTrue(ms >= 190, "closed after " + ms + " ms, before the idle timeout");
+                assertTrue(ms >= 500, "closed " + ms + " ms after the last activity: the idle clock was not restarted");
                 assertTrue(cause.get(5, TimeUnit.SECONDS) instanceof java.util.concurrent.TimeoutException);
+            }
+        });
+    }
+
+    /**
+     * A closed connection's idle timer is cancelled, and cancelled timers must leave the heap
+     * even on a loop that never sleeps: otherwise every closed connection stays reachable
+     * through its timer for the whole idle timeout.
+     */
+    @Test
+    void cancelledTimersArePurgedOnALoopThatAlwaysHasWork() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            AtomicBoolean stop = new AtomicBoolean();
+            try (Reactor r = Net.small().loops(1).idleTimeout(Duration.ofSeconds(60)).linger(Duration.ZERO).build()) {
+                EventLoop loop = r.loops().get(0);
+                AtomicLong spins = new AtomicLong();
+                loop.execute(new Runnable() {   // work at every iteration: the loop never waits
+                    @Override
+                    public void run() {
+                        spins.incrementAndGet();
+                        if (!stop.get()) loop.execute(this);
+                    }
+                });
+                List<WeakReference<Connection>> closed = new CopyOnWriteArrayList<>();
+                Handler closeAtOnce = new Handler() {
+                    @Override
+                    public void onOpen(Connection c) {
+                        closed.add(new WeakReference<>(c));
+                        c.close();
+                    }
+
+                    @Override
+                    public void onRead(Connection c, MemorySegment data) {}
+                };
+                for (int i = 0; i < 3000; i++) {
+                    UnixStream[] pair = UnixStream.pair();
+                    try {
+                        // fails with "closed before it was open": the handler closed it in onOpen
+                        loop.register(pair[0], closeAtOnce).handle((c, e) -> null).get(5, TimeUnit.SECONDS);
+                    } finally {
+                        pair[1].close();
+                    }
+                }
+                assertEquals(3000, closed.size(), "connections opened");
+                assertEquals(0, loop.counters().connections(), "connections still open");
+                long before = spins.get();
+                long alive = closed.size();
+                for (int i = 0; i < 50 && alive > 100; i++) {
+                    System.gc();
+                    Thread.sleep(20);
+                    alive = closed.stream().filter(w -> w.get() != null).count();
+                }
+                assertTrue(spins.get() > before, "the loop was not kept busy");
+                assertTrue(alive <= 100, alive + " of 3000 closed connections still reachable (through their timers)");
+            } finally {
+                stop.set(true);
             }
         });
     }

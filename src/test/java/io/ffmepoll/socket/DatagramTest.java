@@ -302,13 +302,4 @@ class DatagramTest {
             for (Descriptor x : new Descriptor[] {a, b, c, d, e, f}) SocketAssertions.assertCloexecNonblock(x);
         }
     }
-
-    @Test
-    void heapDatagramsOverTheStagingSizeAreRejectedNotTruncated() throws Exception {
-        UnixDatagram[] p = UnixDatagram.pair();
-        try (UnixDatagram a = p[0]; UnixDatagram b = p[1]) {
-            assertThrows(IllegalArgumentException.class, () -> a.write(MemorySegment.ofArray(new byte[100_000])));
-            assertEquals(Descriptor.WOULD_BLOCK, b.read(MemorySegment.ofArray(new byte[10])));
-        }
-    }
 }

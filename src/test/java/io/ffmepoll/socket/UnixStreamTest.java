@@ -7,6 +7,7 @@ import io.ffmepoll.epoll.EventArray;
 import io.ffmepoll.epoll.Interest;
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.epoll.Pipe;
+import io.ffmepoll.internal.sys.IoScratch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,9 @@
 package io.ffmepoll.internal.sys;
 
+import io.ffmepoll.internal.gen.linger;
+import io.ffmepoll.internal.gen.sockaddr_storage;
+import io.ffmepoll.internal.gen.ucred;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -26,16 +30,29 @@ public final class NativeScratch {
     private static final VarHandle ERRNO =
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    /** Offsets into {@link #buffer}; every slot is 8-byte aligned. */
-    public static final long EVENT = 0;            // struct epoll_event, 16 bytes on any arch
-    public static final long TIMESPEC = 16;        // struct timespec or the first half of itimerspec
-    public static final long ITIMERSPEC = 16;      // struct itimerspec, 32 bytes
-    public static final long LONG = 48;            // one 64-bit value (eventfd counters, timerfd reads)
-    public static final long INTS = 56;            // two ints (pipe2, socketpair, socklen_t, option value)
-    public static final long OPTION = 64;          // a socket option value, up to 64 bytes
-    public static final long ADDRESS = 128;        // struct sockaddr_storage, 128 bytes
-    public static final long ADDRESS_LENGTH = 256; // socklen_t for ADDRESS
-    private static final long SIZE = 264;
+    /** Every slot starts at a multiple of this: the strictest alignment of the structs here. */
+    private static final long ALIGN = ValueLayout.JAVA_LONG.byteAlignment();
+    private static final long INT = ValueLayout.JAVA_INT.byteSize();
+    private static final long TIMESPEC_SIZE = io.ffmepoll.internal.gen.timespec.sizeof();
+    private static final long ITIMERSPEC_SIZE = io.ffmepoll.internal.gen.itimerspec.sizeof();
+
+    /** Offsets into {@link #buffer}, laid out from the generated structs' sizes. */
+    public static final long EVENT = 0;                                             // struct epoll_event
+    public static final long TIMESPEC = align(EVENT + EpollEventLayout.SIZE);       // struct timespec, or
+    public static final long ITIMERSPEC = TIMESPEC;                                 // struct itimerspec
+    public static final long LONG = align(ITIMERSPEC + ITIMERSPEC_SIZE);             // a 64-bit counter
+    public static final long INTS = align(LONG + ValueLayout.JAVA_LONG.byteSize()); // two ints: fds, a socklen_t
+    public static final long OPTION = align(INTS + 2 * INT);                        // a socket option value
+    /** The largest option value read or written: an int, a struct linger or a struct ucred. */
+    public static final long OPTION_SIZE = Math.max(INT, Math.max(linger.sizeof(), ucred.sizeof()));
+    public static final long ADDRESS = align(OPTION + OPTION_SIZE);                 // struct sockaddr_storage
+    public static final long ADDRESS_SIZE = sockaddr_storage.sizeof();
+    public static final long ADDRESS_LENGTH = align(ADDRESS + ADDRESS_SIZE);        // socklen_t for ADDRESS
+    private static final long SIZE = ADDRESS_LENGTH + INT;
+
+    private static long align(long offset) {
+        return (offset + ALIGN - 1) & -ALIGN;
+    }
 
     private static final ThreadLocal<NativeScratch> PER_THREAD =
             ThreadLocal.withInitial(() -> new NativeScratch(Arena.ofAuto()));
@@ -46,19 +63,36 @@ public final class NativeScratch {
     public final MemorySegment buffer;
     /** Slices of {@link #buffer}, made once so that no call creates a segment object. */
     public final MemorySegment event, timespec, itimerspec, longValue, ints, option, address, addressLength;
+    /** The two halves of {@link #itimerspec}. */
+    public final MemorySegment itInterval, itValue;
+    /**
+     * The last IP address encoded on this thread and its bytes: {@code InetAddress.getAddress()}
+     * copies the array on every call, and most encodes repeat the last address.
+     */
+    public Object lastInetAddress;
+    public byte[] lastInetBytes;
 
     /** Allocates a scratch in {@code arena}, which the caller owns and closes. */
     public NativeScratch(Arena arena) {
         this.capture = arena.allocate(CAPTURE);
-        this.buffer = arena.allocate(SIZE, 8);
-        this.event = buffer.asSlice(EVENT, 16);
-        this.timespec = buffer.asSlice(TIMESPEC, 16);
-        this.itimerspec = buffer.asSlice(ITIMERSPEC, 32);
-        this.longValue = buffer.asSlice(LONG, 8);
-        this.ints = buffer.asSlice(INTS, 8);
-        this.option = buffer.asSlice(OPTION, 64);
-        this.address = buffer.asSlice(ADDRESS, 128);
-        this.addressLength = buffer.asSlice(ADDRESS_LENGTH, 4);
+        this.buffer = arena.allocate(SIZE, ALIGN);
+        this.event = buffer.asSlice(EVENT, EpollEventLayout.SIZE);
+        this.timespec = buffer.asSlice(TIMESPEC, TIMESPEC_SIZE);
+        this.itimerspec = buffer.asSlice(ITIMERSPEC, ITIMERSPEC_SIZE);
+        // The names of the generated struct classes are hidden here by the fields above.
+        this.itInterval = itimerspec.asSlice(io.ffmepoll.internal.gen.itimerspec.it_interval$offset(), TIMESPEC_SIZE);
+        this.itValue = itimerspec.asSlice(io.ffmepoll.internal.gen.itimerspec.it_value$offset(), TIMESPEC_SIZE);
+        this.longValue = buffer.asSlice(LONG, ValueLayout.JAVA_LONG.byteSize());
+        this.ints = buffer.asSlice(INTS, 2 * INT);
+        this.option = buffer.asSlice(OPTION, OPTION_SIZE);
+        this.address = buffer.asSlice(ADDRESS, ADDRESS_SIZE);
+        this.addressLength = buffer.asSlice(ADDRESS_LENGTH, INT);
+    }
+
+    /** Writes {@code nanos} (not negative) into the struct timespec {@code ts}. */
+    public static void setTimespec(MemorySegment ts, long nanos) {
+        io.ffmepoll.internal.gen.timespec.tv_sec(ts, nanos / 1_000_000_000L);
+        io.ffmepoll.internal.gen.timespec.tv_nsec(ts, nanos % 1_000_000_000L);
     }
 
     /** The calling thread's scratch. */

@@ -139,8 +139,7 @@ public final class Sys {
     public static int epollPwait2(int epfd, MemorySegment events, int maxEvents, long timeoutNanos) {
         NativeScratch s = NativeScratch.current();
         MemorySegment ts = s.timespec;
-        s.setLong(NativeScratch.TIMESPEC, timeoutNanos / 1_000_000_000L);
-        s.setLong(NativeScratch.TIMESPEC + 8, timeoutNanos % 1_000_000_000L);
+        NativeScratch.setTimespec(ts, timeoutNanos);
         try {
             return result((int) EPOLL_PWAIT2.invokeExact(s.capture, epfd, events, maxEvents, ts,
                     MemorySegment.NULL), s);
@@ -164,11 +163,8 @@ public final class Sys {
     /** timerfd_settime with {@code it_value} and {@code it_interval} in nanoseconds. */
     public static int timerfdSettime(int fd, int flags, long valueNanos, long intervalNanos) {
         NativeScratch s = NativeScratch.current();
-        long o = NativeScratch.ITIMERSPEC;
-        s.setLong(o, intervalNanos / 1_000_000_000L);
-        s.setLong(o + 8, intervalNanos % 1_000_000_000L);
-        s.setLong(o + 16, valueNanos / 1_000_000_000L);
-        s.setLong(o + 24, valueNanos % 1_000_000_000L);
+        NativeScratch.setTimespec(s.itInterval, intervalNanos);
+        NativeScratch.setTimespec(s.itValue, valueNanos);
         try {
             return result((int) Core.TIMERFD_SETTIME.invokeExact(s.capture, fd, flags,
                     s.itimerspec, MemorySegment.NULL), s);
