@@ -17,15 +17,20 @@ import java.util.Objects;
  * another thread waits.
  *
  * <h2>Start-up self-test</h2>
- * The first use proves the {@code epoll_event} layout chosen for this architecture against the
- * running kernel: a token goes in with an eventfd and must come out unchanged, or the class
- * fails to initialise with a message naming the layout. The same probe learns whether the
- * kernel has {@code epoll_pwait2} (Linux 5.11).
+ * The first {@link #open()} proves the {@code epoll_event} layout chosen for this architecture
+ * against the running kernel: a token goes in with an eventfd and must come out unchanged, or
+ * {@code open()} throws a {@link LinkageError} naming the layout. The same probe learns whether
+ * {@code epoll_pwait2} (Linux 5.11) works here. The test needs two descriptors for a moment: a
+ * first use while the process has none left fails with {@code EMFILE} like any open, and the
+ * test runs again on the next use, until it has passed once.
  *
  * <h2>Timeouts</h2>
  * {@link #wait(EventArray, Duration)} uses {@code epoll_pwait2} for timeouts that are not whole
  * milliseconds where the kernel has it; elsewhere they are rounded up, never down, so a short
- * wait does not turn into a busy loop.
+ * wait does not turn into a busy loop. If {@code epoll_pwait2} is refused at run time
+ * ({@code EPERM} from a seccomp profile, {@code ENOSYS}), the instance falls back to rounding
+ * up for good instead of failing. Timeouts too long to express wait forever
+ * ({@link #FOREVER}, {@code ChronoUnit.FOREVER}).
  * {@snippet :
  * try (Epoll epoll = Epoll.open();
  *      EventFd wake = EventFd.open();
@@ -42,20 +47,63 @@ public final class Epoll extends Descriptor {
     private static final int CTL_ADD = Linux.EPOLL_CTL_ADD();
     private static final int CTL_MOD = Linux.EPOLL_CTL_MOD();
     private static final int CTL_DEL = Linux.EPOLL_CTL_DEL();
-    private static final boolean PWAIT2 = SelfTest.run();
+    /** The self-test's verdict: 0 until it has passed, then 1 without epoll_pwait2, 2 with it. */
+    private static volatile int verdict;
+    private static final Object SELF_TEST = new Object();
 
-    private Epoll(int fd) {
+    /**
+     * A {@link #waitNanos(EventArray, long)} timeout that waits forever, as does any negative
+     * one: {@code Long.MAX_VALUE} nanoseconds, about 292 years.
+     */
+    public static final long FOREVER = Long.MAX_VALUE;
+
+    /** Whether this instance's sub-millisecond waits use epoll_pwait2; cleared for good if refused. */
+    private boolean pwait2;
+    /** Calls made by this instance's waits, for tests (approximate under concurrent waits). */
+    private long waitCalls, pwait2Calls;
+
+    private Epoll(int fd, boolean pwait2) {
         super(fd);
+        this.pwait2 = pwait2;
     }
 
-    /** Opens an epoll instance ({@code epoll_create1(EPOLL_CLOEXEC)}). */
+    /**
+     * Opens an epoll instance ({@code epoll_create1(EPOLL_CLOEXEC)}), after the start-up
+     * self-test if it has not passed yet. Thread-safe.
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     * @throws LinkageError if the {@code epoll_event} layout does not match the kernel
+     */
     public static Epoll open() throws NativeIOException {
-        return new Epoll(Errors.check("epoll_create1", Sys.epollCreate1(Linux.EPOLL_CLOEXEC())));
+        boolean pwait2 = selfTest();
+        return new Epoll(Errors.check("epoll_create1", Sys.epollCreate1(Linux.EPOLL_CLOEXEC())), pwait2);
     }
 
-    /** Whether this kernel and C library have {@code epoll_pwait2}. */
+    /**
+     * Whether this kernel and C library have a working {@code epoll_pwait2}, as the start-up
+     * self-test found. Runs the self-test if no {@link #open()} has; if it cannot run for lack
+     * of descriptors, returns false for now (it runs again on the next call). An instance
+     * refused {@code epoll_pwait2} later still falls back on its own (see Timeouts).
+     * Thread-safe.
+     * @throws LinkageError if the {@code epoll_event} layout does not match the kernel
+     */
     public static boolean hasPwait2() {
-        return PWAIT2;
+        try {
+            return selfTest();
+        } catch (NativeIOException noDescriptors) {
+            return false;
+        }
+    }
+
+    /** The self-test's result, running it unless it has passed: whether epoll_pwait2 works. */
+    private static boolean selfTest() throws NativeIOException {
+        int v = verdict;
+        if (v == 0) {
+            synchronized (SELF_TEST) {
+                v = verdict;
+                if (v == 0) verdict = v = SelfTest.run() ? 2 : 1;
+            }
+        }
+        return v == 2;
     }
 
     /**
@@ -104,92 +152,126 @@ public final class Epoll extends Descriptor {
 
     /**
      * Waits up to {@code timeoutMillis} for events ({@code -1}: forever, {@code 0}: don't block).
+     * Thread-safe; several threads may wait on one instance, each into its own array.
      * @return the number of events in {@code events}, 0 on timeout or when a signal interrupted
      *         the wait (see {@link Errors})
      * @throws IllegalArgumentException if {@code timeoutMillis < -1}
      */
     public int wait(EventArray events, int timeoutMillis) throws NativeIOException {
         if (timeoutMillis < -1) throw new IllegalArgumentException("timeout below -1: " + timeoutMillis);
-        MemorySegment array = events.segment();
-        int epfd = acquire();
-        try {
-            return waitResult(Sys.epollWait(epfd, array, events.capacity(), timeoutMillis));
-        } finally {
-            release();
-            events.afterWait();
-        }
+        return waitInto(events, timeoutMillis, -1);
     }
 
     /**
      * Waits up to {@code timeout} for events, with sub-millisecond precision where the kernel
-     * has {@code epoll_pwait2}; otherwise rounded up to whole milliseconds.
+     * has {@code epoll_pwait2}; otherwise rounded up to whole milliseconds. A timeout too long
+     * for {@link Duration#toNanos()} (such as {@code ChronoUnit.FOREVER.getDuration()}) waits
+     * forever. Thread-safe, as {@link #wait(EventArray, int)}.
      * @return as {@link #wait(EventArray, int)}
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public int wait(EventArray events, Duration timeout) throws NativeIOException {
         if (timeout.isNegative()) throw new IllegalArgumentException("negative timeout: " + timeout);
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            nanos = Long.MAX_VALUE;
-        }
-        return waitNanos(events, nanos);
+        return waitNanos(events, Nanos.saturated(timeout));
     }
 
     /**
-     * Waits up to {@code timeoutNanos} nanoseconds ({@code < 0}: forever). The allocation-free
-     * form of {@link #wait(EventArray, Duration)}, for event loops.
+     * Waits up to {@code timeoutNanos} nanoseconds. A negative value or {@link #FOREVER}
+     * waits forever. The allocation-free form of {@link #wait(EventArray, Duration)}, for event
+     * loops. Where {@code epoll_pwait2} is unavailable a timeout is rounded up to whole
+     * milliseconds and capped at {@link Integer#MAX_VALUE} of them (about 24.8 days): a longer
+     * wait returns 0 events then, like any timeout. Thread-safe, as {@link #wait(EventArray, int)}.
      */
     public int waitNanos(EventArray events, long timeoutNanos) throws NativeIOException {
-        if (timeoutNanos < 0) return wait(events, -1);
-        if (!PWAIT2 || timeoutNanos % 1_000_000 == 0 || timeoutNanos >= Integer.MAX_VALUE * 1_000_000L) {
-            long millis = (timeoutNanos + 999_999) / 1_000_000;  // round up: never 0 for > 0
-            return wait(events, (int) Math.min(millis, Integer.MAX_VALUE));
-        }
-        MemorySegment array = events.segment();
-        int epfd = acquire();
+        if (timeoutNanos < 0 || timeoutNanos == FOREVER) return waitInto(events, -1, -1);
+        long millis = timeoutNanos / 1_000_000 + (timeoutNanos % 1_000_000 == 0 ? 0 : 1);   // round up: never 0 for > 0
+        int cappedMillis = (int) Math.min(millis, Integer.MAX_VALUE);
+        boolean exactInMillis = timeoutNanos % 1_000_000 == 0 && millis <= Integer.MAX_VALUE;
+        return waitInto(events, cappedMillis, exactInMillis || !pwait2 ? -1 : timeoutNanos);
+    }
+
+    /**
+     * The one wait: {@code epoll_pwait2} for {@code timeoutNanos >= 0}, falling back to
+     * {@code epoll_wait} with {@code timeoutMillis} if the kernel refuses it.
+     */
+    private int waitInto(EventArray events, int timeoutMillis, long timeoutNanos) throws NativeIOException {
+        MemorySegment array = events.beginWait();
         try {
-            return waitResult(Sys.epollPwait2(epfd, array, events.capacity(), timeoutNanos));
+            int epfd = acquire();
+            try {
+                int max = maxEvents(array);
+                if (timeoutNanos >= 0) {
+                    pwait2Calls++;
+                    int r = Sys.epollPwait2(epfd, array, max, timeoutNanos);
+                    if (r != -Errors.ENOSYS && r != -Errors.EPERM) return waitResult("epoll_pwait2", r);
+                    // The probe succeeded, yet this call was refused: a seccomp profile applied
+                    // since (EPERM), or a checkpoint restored on an older kernel (ENOSYS). Fall
+                    // back for good: timeouts round up from now on, never fail.
+                    pwait2 = false;
+                }
+                waitCalls++;
+                return waitResult("epoll_wait", Sys.epollWait(epfd, array, max, timeoutMillis));
+            } finally {
+                release();
+            }
         } finally {
-            release();
-            events.afterWait();
+            events.endWait();
         }
     }
 
-    private static int waitResult(int r) throws NativeIOException {
+    /** maxevents for the array the kernel is handed: from that segment, so it cannot overrun it. */
+    private static int maxEvents(MemorySegment array) {
+        return (int) (array.byteSize() / EpollEventLayout.SIZE);
+    }
+
+    /** How many epoll_wait calls this instance's waits made. */
+    long epollWaitCalls() {
+        return waitCalls;
+    }
+
+    /** How many epoll_pwait2 calls this instance's waits made (failed ones included). */
+    long epollPwait2Calls() {
+        return pwait2Calls;
+    }
+
+    private static int waitResult(String call, int r) throws NativeIOException {
         if (r >= 0) return r;
         if (r == -Errors.EINTR) return 0;
-        throw Errors.exception("epoll_wait", r);
+        throw Errors.exception(call, r);
     }
 
-    /** Proves the event layout and probes epoll_pwait2, once per JVM. */
+    /**
+     * Proves the event layout and probes epoll_pwait2; run until it passes once per JVM. A
+     * failure to get descriptors or register is an ordinary NativeIOException, so that the
+     * next use tries again; only a layout the kernel contradicts is an error.
+     */
     private static final class SelfTest {
         static final long TOKEN = 0x8123_4567_89AB_CDEFL;
 
-        static boolean run() {
+        static boolean run() throws NativeIOException {
             int epfd = Sys.epollCreate1(Linux.EPOLL_CLOEXEC());
-            int efd = Sys.eventfd(0, Linux.EFD_CLOEXEC() | Linux.EFD_NONBLOCK());
+            int efd = epfd < 0 ? epfd : Sys.eventfd(0, Linux.EFD_CLOEXEC() | Linux.EFD_NONBLOCK());
             try (Arena arena = Arena.ofConfined()) {
-                if (epfd < 0 || efd < 0) {
-                    throw new ExceptionInInitializerError("epoll self-test could not open descriptors: "
-                            + Errors.name(-Math.min(epfd, efd)));
-                }
+                if (epfd < 0) throw Errors.exception("epoll self-test: epoll_create1", epfd);
+                if (efd < 0) throw Errors.exception("epoll self-test: eventfd", efd);
                 MemorySegment array = arena.allocate(EpollEventLayout.SIZE * 2, 8);
-                if (Sys.epollCtl(epfd, CTL_ADD, efd, Linux.EPOLLIN(), TOKEN) < 0 || Sys.writeLong(efd, 1) < 0) {
-                    throw new ExceptionInInitializerError("epoll self-test could not register an eventfd");
-                }
-                int n = Sys.epollWait(epfd, array, 2, 1000);
+                Errors.check("epoll self-test: epoll_ctl(ADD)", Sys.epollCtl(epfd, CTL_ADD, efd, Linux.EPOLLIN(), TOKEN));
+                Errors.check("epoll self-test: write(eventfd)", Sys.writeLong(efd, 1));
+                int n;
+                do n = Sys.epollWait(epfd, array, 2, 1000); while (n == -Errors.EINTR);
+                if (n < 0) throw Errors.exception("epoll self-test: epoll_wait", n);
                 long token = n == 1 ? EpollEventLayout.data(array, 0) : 0;
                 int events = n == 1 ? EpollEventLayout.events(array, 0) : 0;
                 if (n != 1 || token != TOKEN || events != Linux.EPOLLIN()) {
-                    throw new ExceptionInInitializerError(String.format(
+                    throw new LinkageError(String.format(
                             "epoll_event layout for os.arch=%s (%d bytes, data at %d) does not match the kernel:"
                                     + " wrote token %x, read %d event(s) with token %x and events %x",
                             System.getProperty("os.arch"), EpollEventLayout.SIZE, EpollEventLayout.DATA_OFFSET,
                             TOKEN, n, token, events));
                 }
-                return Sys.hasEpollPwait2() && Sys.epollPwait2(epfd, array, 2, 0) != -Errors.ENOSYS;
+                // Only a call that worked proves epoll_pwait2 usable: a seccomp profile may answer
+                // EPERM (or anything) for a call it denies.
+                return Sys.hasEpollPwait2() && Sys.epollPwait2(epfd, array, 2, 0) >= 0;
             } finally {
                 if (efd >= 0) Sys.close(efd);
                 if (epfd >= 0) Sys.close(epfd);

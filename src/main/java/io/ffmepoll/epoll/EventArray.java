@@ -29,9 +29,14 @@ public final class EventArray implements AutoCloseable {
     public static final int MAX_CAPACITY = 1 << 16;
 
     private Arena arena;
-    private volatile boolean closeRequested;
     private MemorySegment segment;
     private int capacity;
+    private boolean closeRequested;
+    /** The arena whose memory a wait in progress hands the kernel, or null: freed only after it. */
+    private Arena waiting;
+
+    /** Test seam: run by {@link #beginWait()} after it took the segment; null in production. */
+    static volatile Runnable beginWaitHook;
 
     private EventArray(int capacity) {
         this.arena = Arena.ofShared();
@@ -84,7 +89,8 @@ public final class EventArray implements AutoCloseable {
         arena = next;
         segment = s;
         capacity = bigger;
-        old.close();
+        // A wait in progress still hands the old memory to the kernel: endWait() frees it.
+        if (old != waiting) old.close();
     }
 
     /**
@@ -95,23 +101,31 @@ public final class EventArray implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeRequested = true;
-        if (!arena.scope().isAlive()) return;
-        try {
-            arena.close();
-        } catch (IllegalStateException inUse) {
-            // A downcall holds the arena's memory: afterWait() frees it when epoll_wait returns.
-        }
+        if (arena != waiting && arena.scope().isAlive()) arena.close();
     }
 
-    /** Called by {@link Epoll} when a wait into this array has returned. */
-    void afterWait() {
-        if (closeRequested) close();
+    /**
+     * Called by {@link Epoll} before a wait: the segment to hand the kernel, kept alive until
+     * {@link #endWait()} even if the array grows or closes meanwhile. The wait must size the
+     * call from this segment, never from {@link #capacity()}, which a grow may already have
+     * changed.
+     * @throws IllegalStateException if closed
+     */
+    synchronized MemorySegment beginWait() {
+        if (closeRequested) throw new IllegalStateException("EventArray is closed");
+        waiting = arena;
+        MemorySegment s = segment;
+        Runnable hook = beginWaitHook;
+        if (hook != null) hook.run();
+        return s;
     }
 
-    /** The native array, for {@code epoll_wait}. */
-    MemorySegment segment() {
-        if (closeRequested || !arena.scope().isAlive()) throw new IllegalStateException("EventArray is closed");
-        return segment;
+    /** Called by {@link Epoll} when a wait begun with {@link #beginWait()} has returned. */
+    synchronized void endWait() {
+        Arena used = waiting;
+        waiting = null;
+        if (used != null && used != arena) used.close();             // grown during the wait
+        if (closeRequested && arena.scope().isAlive()) arena.close(); // closed during the wait
     }
 
     private int check(int i) {

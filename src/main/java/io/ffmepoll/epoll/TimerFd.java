@@ -30,13 +30,15 @@ public final class TimerFd extends Descriptor {
     }
 
     /**
-     * Fires after {@code delay}, then every {@code period} unless it is zero.
+     * Fires after {@code delay}, then every {@code period} unless it is zero. Durations beyond
+     * {@code Long.MAX_VALUE} nanoseconds (about 292 years, {@code ChronoUnit.FOREVER} included)
+     * are clamped to it: such a timer never fires in practice. Thread-safe.
      * @throws IllegalArgumentException if {@code delay} is not positive or {@code period} is negative
      */
     public void schedule(Duration delay, Duration period) throws NativeIOException {
         if (delay.isNegative() || delay.isZero()) throw new IllegalArgumentException("delay must be positive: " + delay);
         if (period.isNegative()) throw new IllegalArgumentException("negative period: " + period);
-        settime(0, delay.toNanos(), period.toNanos());
+        settime(0, Nanos.saturated(delay), Nanos.saturated(period));
     }
 
     /**

@@ -15,7 +15,14 @@ import java.util.concurrent.CompletableFuture;
  * ({@code recvmmsg}) and what the handler sends while handling a batch goes out in one
  * {@code sendmmsg}.
  * <p>UDP has no backpressure: when the socket's send buffer is full a datagram is dropped and
- * counted ({@link #dropped()}), never queued without bound. Methods run on the loop thread.
+ * counted ({@link #dropped()}), never queued without bound. Every datagram up to the largest
+ * UDP payload (65,527 bytes over IPv6, 65,507 over IPv4) is delivered whole; a longer one
+ * (only an IPv6 jumbogram can be) is dropped and counted ({@link #truncated()}), never handed
+ * on cut short. Methods run on the loop thread.
+ * <p>A handler that throws is counted in the loop's {@code handlerFailures}; the first failure of
+ * an endpoint is logged at WARNING with its stack trace, later ones at DEBUG (a remote peer
+ * that triggers a handler bug on every datagram must not flood the log), and the total at
+ * WARNING when the endpoint stops.
  * {@snippet :
  * public void onDatagram(DatagramEndpoint ep, MemorySegment data, SocketAddress sender) {
  *     ep.send(data, sender);   // batched with the other replies of this wake
@@ -25,7 +32,11 @@ import java.util.concurrent.CompletableFuture;
 public final class DatagramEndpoint extends Registration implements Stoppable {
 
     private static final int BATCH = 32;
-    private static final int MAX_DATAGRAM = 65_507;
+    /**
+     * The largest UDP payload: the 16-bit UDP length less its 8-byte header. IPv6 reaches it;
+     * IPv4's own 20-byte header leaves 65,507.
+     */
+    static final int MAX_DATAGRAM = 65_527;
 
     private final EventLoop loop;
     private final UdpSocket socket;
@@ -35,20 +46,30 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
     private DatagramBatch out;
     private int pending;
     private long dropped;
+    private long truncated;
+    private long handlerFailures;
+    private long receiveCalls;
+    private final int messageSize;
     private boolean active;
     private boolean inputPending = true;
     private boolean receiving;   // inside a receive batch: sends are batched until it ends
 
     DatagramEndpoint(EventLoop loop, UdpSocket socket, DatagramHandler handler) {
+        this(loop, socket, handler, MAX_DATAGRAM);
+    }
+
+    /** With receive slots of {@code messageSize} bytes: less than MAX_DATAGRAM only in tests. */
+    DatagramEndpoint(EventLoop loop, UdpSocket socket, DatagramHandler handler, int messageSize) {
         this.loop = loop;
         this.socket = socket;
         this.handler = handler;
+        this.messageSize = messageSize;
     }
 
     /** Registers with the loop; loop thread only. On failure the socket is closed. */
     void start() throws NativeIOException {
         try {
-            in = DatagramBatch.allocate(BATCH, MAX_DATAGRAM);
+            in = DatagramBatch.allocate(BATCH, messageSize);
             out = DatagramBatch.allocate(BATCH, MAX_DATAGRAM);
             loop.register(this, socket, Interest.of(Interest.IN, Interest.ET));
         } catch (NativeIOException | RuntimeException e) {
@@ -68,15 +89,29 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         return socket;
     }
 
-    /** Datagrams dropped because the send buffer was full or a send failed. */
+    /** Datagrams dropped because the send buffer was full or a send failed. Loop thread. */
     public long dropped() {
         return dropped;
     }
 
     /**
+     * Datagrams received longer than the largest UDP payload and dropped rather than delivered
+     * cut short. Loop thread.
+     */
+    public long truncated() {
+        return truncated;
+    }
+
+    /** recvmmsg calls made, for tests. Loop thread. */
+    long receiveCalls() {
+        return receiveCalls;
+    }
+
+    /**
      * Sends one datagram to {@code target}: queued in this wake's batch and sent when the batch
      * fills or the wake ends (from outside a handler call: at once).
-     * @throws IllegalArgumentException if {@code data} is over 65,507 bytes
+     * @throws IllegalArgumentException if {@code data} is over 65,527 bytes (the kernel refuses an IPv4
+     *         datagram over 65,507 with EMSGSIZE: it is counted as dropped)
      * @throws IllegalStateException off the loop thread or after close
      */
     public void send(MemorySegment data, SocketAddress target) {
@@ -128,31 +163,57 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         servedIn = loop.iteration;
         receiving = true;
         int budget = loop.config.readBudget();
+        boolean failedLast = false;
         try {
             while (budget > 0) {
                 int n;
+                receiveCalls++;
                 try {
                     n = socket.receive(in);
                 } catch (NativeIOException e) {
-                    // a pending ICMP error (ECONNREFUSED) is reported once; the socket is fine
                     Log.log(System.Logger.Level.DEBUG, () -> this + ": receive: " + e);
+                    // A pending ICMP error (ECONNREFUSED) is reported once, and datagrams may be
+                    // queued behind it: read again. A second error in a row persists (an error
+                    // set later comes with a wakeup of its own): stop until the next edge rather
+                    // than spin on it.
+                    if (failedLast) {
+                        inputPending = false;
+                        return;
+                    }
+                    failedLast = true;
                     continue;
                 }
+                failedLast = false;
                 if (n == Descriptor.WOULD_BLOCK) {
                     inputPending = false;
                     return;
                 }
                 for (int i = 0; i < n; i++) {
+                    if (in.truncated(i)) {
+                        truncated++;
+                        budget -= messageSize + 1;
+                        continue;
+                    }
                     MemorySegment m = in.message(i);
                     budget -= (int) m.byteSize() + 1;
                     loop.count(EventLoop.READ, m.byteSize());
                     try {
                         handler.onDatagram(this, m, in.sender(i));
                     } catch (RuntimeException | Error t) {
-                        loop.count(EventLoop.FAILURES, 1);
-                        Log.log(System.Logger.Level.WARNING, this + ": handler failed", t);
+                        handlerFailed(t);
                     }
                     if (!active) return;
+                }
+                if (n < BATCH) {
+                    // recvmmsg (net/socket.c, do_recvmmsg) stops short of vlen only when a receive
+                    // inside it failed: with EAGAIN, the queue was empty then, and a datagram
+                    // queued since brings a new edge; with another error, which it keeps in sk_err
+                    // for the next call, that error was set during this call and its
+                    // sk_error_report wakeup brings an edge too. The other ways to stop short, a
+                    // timeout and MSG_OOB, do not apply (no timeout; UDP never sets MSG_OOB). So
+                    // another call now would only find nothing.
+                    inputPending = false;
+                    return;
                 }
             }
             loop.count(EventLoop.YIELDS, 1);
@@ -160,6 +221,16 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         } finally {
             receiving = false;
             if (active && pending > 0) flush();
+        }
+    }
+
+    private void handlerFailed(Throwable t) {
+        loop.count(EventLoop.FAILURES, 1);
+        if (handlerFailures++ == 0) {
+            Log.log(System.Logger.Level.WARNING, this + ": handler failed; further failures of this endpoint"
+                    + " are logged at DEBUG and counted in the loop's handlerFailures", t);
+        } else {
+            Log.log(System.Logger.Level.DEBUG, () -> this + ": handler failed again: " + t);
         }
     }
 
@@ -177,6 +248,9 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         active = false;
         loop.release(this);
         release();
+        if (handlerFailures > 1) {
+            Log.log(System.Logger.Level.WARNING, this + ": the handler failed " + handlerFailures + " times in all");
+        }
         try {
             handler.onClose(this, null);
         } catch (Throwable t) {

@@ -5,8 +5,10 @@ import java.net.SocketAddress;
 
 /**
  * What a UDP endpoint does with each datagram. Called on the endpoint's loop thread only; a
- * handler that throws is logged and the endpoint keeps serving (a datagram socket has no
- * connection to close).
+ * handler that throws is counted and the endpoint keeps serving (a datagram socket has no
+ * connection to close). Only an endpoint's first failure is logged at WARNING, so that a peer
+ * whose every datagram makes the handler throw cannot flood the log (see
+ * {@link DatagramEndpoint}).
  * {@snippet :
  * reactor.bindUdp(new InetSocketAddress("127.0.0.1", 9000),
  *         () -> (endpoint, data, sender) -> endpoint.send(data, sender));   // UDP echo

@@ -3,10 +3,12 @@ package io.ffmepoll.socket;
 import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.gen.mmsghdr;
 import io.ffmepoll.internal.gen.msghdr;
+import io.ffmepoll.internal.gen.sockaddr_in6;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.net.SocketAddress;
 import java.util.Objects;
 
@@ -24,6 +26,9 @@ import java.util.Objects;
  * }
  * }
  * To send new messages, fill slots with {@link #set(int, MemorySegment, SocketAddress)}.
+ * <p>In steady state nothing is allocated per message: {@link #message(int)} reuses a slot's
+ * view while the length repeats, {@link #sender(int)} returns the same address object for a
+ * sender seen recently, and a slot given the same target object again skips re-encoding it.
  * A batch is used by one thread at a time.
  */
 public final class DatagramBatch implements AutoCloseable {
@@ -54,6 +59,24 @@ public final class DatagramBatch implements AutoCloseable {
      */
     private final int[] lengths;
     private final int[] nameLengths;
+    /** Per slot: the last message view handed out, reused while the length is the same. */
+    private final MemorySegment[] messages;
+    /** Per slot: the target object whose encoding the slot's name holds, or null. */
+    private final SocketAddress[] targets;
+    private final int[] targetLengths;
+
+    /**
+     * Recently decoded senders, direct-mapped by their raw sockaddr bytes: a peer that sends
+     * again gets the same address object, not a new one per datagram. Addresses up to
+     * sockaddr_in6's size are cached (every IP address); longer Unix paths are decoded anew.
+     */
+    private static final int SENDERS = 64;
+    private static final int KEY_LONGS = (int) ((sockaddr_in6.sizeof() + 7) / 8);
+    private static final int KEY_BYTES = KEY_LONGS * 8;
+    private static final ValueLayout.OfLong KEY = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private final long[] senderKeys = new long[SENDERS * KEY_LONGS];
+    private final int[] senderKeyLengths = new int[SENDERS];
+    private final SocketAddress[] senders = new SocketAddress[SENDERS];
 
     private DatagramBatch(int capacity, int messageSize) {
         this.arena = Arena.ofShared();
@@ -65,6 +88,9 @@ public final class DatagramBatch implements AutoCloseable {
         this.data = arena.allocate((long) messageSize * capacity, 16);
         this.lengths = new int[capacity];
         this.nameLengths = new int[capacity];
+        this.messages = new MemorySegment[capacity];
+        this.targets = new SocketAddress[capacity];
+        this.targetLengths = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             long h = i * HEADER;
             headers.set(ValueLayout.ADDRESS, h + NAME, names.asSlice((long) i * AddressCodec.STORAGE_SIZE));
@@ -106,7 +132,10 @@ public final class DatagramBatch implements AutoCloseable {
 
     /** Slot {@code i}'s message: its buffer cut to {@link #length(int)}. */
     public MemorySegment message(int i) {
-        return data.asSlice((long) i * messageSize, length(i));
+        int length = length(i);
+        MemorySegment m = messages[i];
+        if (m == null || m.byteSize() != length) messages[i] = m = data.asSlice((long) i * messageSize, length);
+        return m;
     }
 
     /** The length of slot {@code i}'s message (received, or set for sending). */
@@ -132,7 +161,8 @@ public final class DatagramBatch implements AutoCloseable {
         if (message.byteSize() > messageSize) {
             throw new IllegalArgumentException("message of " + message.byteSize() + " bytes exceeds the slot size " + messageSize);
         }
-        MemorySegment.copy(message, 0, buffer(i), 0, message.byteSize());
+        Objects.checkIndex(i, capacity);
+        MemorySegment.copy(message, 0, data, (long) i * messageSize, message.byteSize());
         setLength(i, (int) message.byteSize());
         setTarget(i, target);
     }
@@ -143,15 +173,47 @@ public final class DatagramBatch implements AutoCloseable {
      */
     public void setTarget(int i, SocketAddress target) {
         Objects.checkIndex(i, capacity);
-        int len = target == null ? 0
-                : AddressCodec.encode(target, AddressCodec.family(target), name(i));
-        nameLengths[i] = len;
+        if (target == null) {
+            nameLengths[i] = 0;
+        } else if (target == targets[i]) {
+            nameLengths[i] = targetLengths[i];   // the slot's name still holds its encoding
+        } else {
+            int len = AddressCodec.encode(target, AddressCodec.family(target), name(i));
+            nameLengths[i] = len;
+            targets[i] = target;
+            targetLengths[i] = len;
+        }
     }
 
-    /** The sender of the message received in slot {@code i} (decoded on each call). */
+    /**
+     * The sender of the message received in slot {@code i}. A sender seen recently is returned
+     * as the same object, without decoding it again.
+     */
     public SocketAddress sender(int i) {
         Objects.checkIndex(i, capacity);
-        return AddressCodec.decode(name(i), nameLengths[i]);
+        int length = nameLengths[i];
+        if (length <= 0 || length > KEY_BYTES) return AddressCodec.decode(name(i), length);
+        long base = (long) i * AddressCodec.STORAGE_SIZE;
+        int h = length;
+        for (int k = 0; k < KEY_LONGS; k++) h = 31 * h + Long.hashCode(key(base, k, length));
+        int entry = (h ^ (h >>> 16)) & (SENDERS - 1);
+        int o = entry * KEY_LONGS;
+        boolean hit = senderKeyLengths[entry] == length;
+        for (int k = 0; hit && k < KEY_LONGS; k++) hit = senderKeys[o + k] == key(base, k, length);
+        if (hit) return senders[entry];
+        SocketAddress a = AddressCodec.decode(name(i), length);
+        for (int k = 0; k < KEY_LONGS; k++) senderKeys[o + k] = key(base, k, length);
+        senderKeyLengths[entry] = length;
+        senders[entry] = a;
+        return a;
+    }
+
+    /** The k-th 8 bytes of the name at {@code base}, the bytes past {@code length} zeroed. */
+    private long key(long base, int k, int length) {
+        int valid = length - 8 * k;
+        if (valid <= 0) return 0;
+        long v = names.get(KEY, base + 8L * k);
+        return valid >= 8 ? v : v & ((1L << (8 * valid)) - 1);
     }
 
     /** Whether the datagram received in slot {@code i} was longer than the slot and cut short. */
@@ -170,6 +232,7 @@ public final class DatagramBatch implements AutoCloseable {
             long h = i * HEADER;
             headers.set(ValueLayout.JAVA_INT, h + NAMELEN, AddressCodec.STORAGE_SIZE);
             headers.set(ValueLayout.JAVA_INT, h + FLAGS, 0);
+            targets[i] = null;   // the kernel overwrites the names
             iovecs.set(ValueLayout.JAVA_LONG, i * IoScratch.IOVEC_SIZE + IoScratch.IOV_LEN, messageSize);
         }
     }
@@ -198,6 +261,7 @@ public final class DatagramBatch implements AutoCloseable {
                 if (name.get(ValueLayout.JAVA_SHORT, 0) == AddressCodec.AF_INET) {
                     nameLength = AddressCodec.encode(AddressCodec.decode(name, nameLength), AddressCodec.AF_INET6, name);
                     nameLengths[i] = nameLength;
+                    targets[i] = null;   // the name no longer holds the target's own encoding
                 }
             }
             headers.set(ValueLayout.JAVA_INT, h + NAMELEN, nameLength);

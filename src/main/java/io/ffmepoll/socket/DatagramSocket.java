@@ -15,7 +15,8 @@ import java.util.Objects;
 /**
  * A non-blocking datagram socket: {@link UdpSocket} or {@link UnixDatagram}. Message boundaries
  * are kept: one receive returns one datagram (cut to the buffer if longer, as
- * {@code recv(2)} does), and an empty datagram reads as 0, never as end of stream.
+ * {@code recv(2)} does, and then {@link #truncated()} says so), and an empty datagram reads as
+ * 0, never as end of stream.
  * <p>Each socket keeps two 128-byte address slots of its own, allocated on first use: the last
  * sender (so {@link #reply(MemorySegment)} answers without decoding it) and the last target
  * (so repeated {@link #send(MemorySegment, SocketAddress)} to the same address object skips
@@ -30,8 +31,13 @@ import java.util.Objects;
  */
 public abstract sealed class DatagramSocket extends SocketDescriptor permits UdpSocket, UnixDatagram {
 
+    private static final int MSG_TRUNC = io.ffmepoll.internal.gen.Linux.MSG_TRUNC();
+
     private MemorySegment senderSlot;
     private MemorySegment senderLength;
+    /** The length of the address in senderSlot; -1 until a datagram was received. */
+    private int senderLengthSeen = -1;
+    private boolean truncated;
     private MemorySegment targetSlot;
     private SocketAddress lastTarget;
     private int lastTargetLength;
@@ -73,14 +79,40 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * Receives one datagram into {@code dst} and remembers its sender ({@code recvfrom}).
-     * @return its length (0 for an empty datagram; cut to {@code dst}'s size if longer) or
-     *         {@link #WOULD_BLOCK}
+     * Owner thread only, as every receive.
+     * @return its length (0 for an empty datagram; cut to {@code dst}'s size if longer, see
+     *         {@link #truncated()}) or {@link #WOULD_BLOCK}
      */
     public int receive(MemorySegment dst) throws NativeIOException {
+        return receiveOne(dst, true);
+    }
+
+    /**
+     * Whether the datagram the last {@link #receive(MemorySegment) receive} or
+     * {@link #read(MemorySegment) read} returned was longer than the buffer, its excess
+     * discarded (the kernel's {@code MSG_TRUNC}); false after one that found nothing.
+     * Owner thread only.
+     */
+    public boolean truncated() {
+        return truncated;
+    }
+
+    /**
+     * The one single-datagram receive: recvfrom with MSG_TRUNC, so the kernel returns the
+     * datagram's real length and a cut shows; the sender is recorded only when asked and only
+     * when a datagram came (a failed call leaves the last sender as it was).
+     */
+    private int receiveOne(MemorySegment dst, boolean recordSender) throws NativeIOException {
         writable(dst);
-        slots();
         long want = Math.min(dst.byteSize(), Integer.MAX_VALUE);
-        senderLength.set(ValueLayout.JAVA_INT, 0, AddressCodec.STORAGE_SIZE);
+        MemorySegment from = MemorySegment.NULL;
+        MemorySegment fromLength = MemorySegment.NULL;
+        if (recordSender) {
+            slots();
+            from = senderSlot;
+            fromLength = senderLength;
+            fromLength.set(ValueLayout.JAVA_INT, 0, AddressCodec.STORAGE_SIZE);
+        }
         // Heap memory is staged whole: one call takes one datagram, so it must not be cut.
         IoScratch io = dst.isNative() ? null : IoScratch.take();
         long r;
@@ -88,17 +120,22 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
             MemorySegment buf = io == null ? dst : io.staging(want);
             int fd = acquire();
             try {
-                r = Sys.recvfrom(fd, buf, want, 0, senderSlot, senderLength);
+                r = Sys.recvfrom(fd, buf, want, MSG_TRUNC, from, fromLength);
             } finally {
                 release();
             }
-            if (r > 0 && io != null) MemorySegment.copy(buf, 0, dst, 0, r);
+            long got = Math.min(r, want);
+            if (got > 0 && io != null) MemorySegment.copy(buf, 0, dst, 0, got);
         } finally {
             if (io != null) io.release();
         }
-        if (r >= 0) return (int) r;
-        if (r == -EAGAIN) return WOULD_BLOCK;
-        throw Errors.exception("recvfrom", r);
+        truncated = r > want;
+        if (r < 0) {
+            if (r == -EAGAIN) return WOULD_BLOCK;
+            throw Errors.exception(recordSender ? "recvfrom" : "recv", r);
+        }
+        if (recordSender) senderLengthSeen = fromLength.get(ValueLayout.JAVA_INT, 0);
+        return (int) Math.min(r, want);
     }
 
     /** As {@link #receive(MemorySegment)}, into {@code dst}'s remaining space, advancing its position. */
@@ -118,8 +155,8 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
      * @throws IllegalStateException if nothing was received yet
      */
     public SocketAddress sender() {
-        if (senderSlot == null) throw new IllegalStateException("no datagram received yet");
-        return AddressCodec.decode(senderSlot, senderLength.get(ValueLayout.JAVA_INT, 0));
+        if (senderLengthSeen < 0) throw new IllegalStateException("no datagram received yet");
+        return AddressCodec.decode(senderSlot, senderLengthSeen);
     }
 
     /**
@@ -154,8 +191,8 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
      * @throws IllegalStateException if nothing was received yet
      */
     public int reply(MemorySegment src) throws NativeIOException {
-        if (senderSlot == null) throw new IllegalStateException("no datagram received yet");
-        return sendTo(src, senderSlot, senderLength.get(ValueLayout.JAVA_INT, 0));
+        if (senderLengthSeen < 0) throw new IllegalStateException("no datagram received yet");
+        return sendTo(src, senderSlot, senderLengthSeen);
     }
 
     private int sendTo(MemorySegment src, MemorySegment addr, int addrLen) throws NativeIOException {
@@ -187,10 +224,11 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * Receives one datagram from the connected peer.
-     * @return its length (0 for an empty datagram) or {@link #WOULD_BLOCK}
+     * @return its length (0 for an empty datagram; cut to {@code dst}'s size if longer, see
+     *         {@link #truncated()}) or {@link #WOULD_BLOCK}
      */
     public int read(MemorySegment dst) throws NativeIOException {
-        return receive(dst, false);
+        return receiveOne(dst, false);
     }
 
     /**

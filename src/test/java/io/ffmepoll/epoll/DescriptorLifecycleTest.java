@@ -4,6 +4,8 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -63,24 +65,50 @@ class DescriptorLifecycleTest {
         }
     }
 
+    /**
+     * Four threads close one descriptor while two others open eventfds, so that the number the
+     * first close(2) frees is handed out again at once. A second close(2) would close one of
+     * those new eventfds: each must still be open and still the same file (it reads back the
+     * count written to it).
+     */
     @Test
     void concurrentClosesCloseOnce() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
-            for (int round = 0; round < 200; round++) {
+            for (int round = 0; round < 300; round++) {
                 EventFd efd = EventFd.open();
                 CountDownLatch go = new CountDownLatch(1);
-                Future<?>[] closers = new Future<?>[4];
-                for (int t = 0; t < closers.length; t++) {
-                    closers[t] = pool.submit(() -> {
+                List<Future<List<EventFd>>> openers = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    openers.add(pool.submit(() -> {
+                        List<EventFd> opened = new ArrayList<>();
+                        go.await();
+                        for (int k = 0; k < 8; k++) opened.add(EventFd.open());
+                        return opened;
+                    }));
+                }
+                List<Future<?>> closers = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    closers.add(pool.submit(() -> {
                         go.await();
                         efd.close();
                         return null;
-                    });
+                    }));
                 }
                 go.countDown();
                 for (Future<?> f : closers) f.get(5, TimeUnit.SECONDS);
                 assertFalse(efd.isOpen());
+                List<EventFd> opened = new ArrayList<>();
+                for (Future<List<EventFd>> f : openers) opened.addAll(f.get(5, TimeUnit.SECONDS));
+                try {
+                    for (int k = 0; k < opened.size(); k++) {
+                        EventFd e = opened.get(k);
+                        assertTrue(e.signal(1000 + k), e + " was closed under its owner");
+                        assertEquals(1000 + k, e.read(), e + " is no longer the same file");
+                    }
+                } finally {
+                    opened.forEach(EventFd::close);
+                }
             }
         } finally {
             pool.shutdownNow();
@@ -114,18 +142,36 @@ class DescriptorLifecycleTest {
         }
     }
 
-    /** A registration racing with the target's close never crashes and never reaches a reused fd. */
+    /**
+     * A registration racing with the target's close never crashes and never reaches a reused
+     * fd number. Another thread keeps opening readable eventfds meanwhile, so a number freed
+     * too early is taken at once: a call that reached it would register that eventfd, and the
+     * final wait would report it.
+     */
     @RepeatedTest(20)
     void ctlRacingWithCloseNeverCrashes() throws Exception {
         AtomicInteger outcomes = new AtomicInteger();
-        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
-            try (Epoll epoll = Epoll.open()) {
-                Phaser phaser = new Phaser(2);
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            List<EventFd> competitors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(64)) {
+                Phaser phaser = new Phaser(3);
                 for (int i = 0; i < 200; i++) {
                     EventFd efd = EventFd.open();
                     Thread closer = Thread.ofPlatform().start(() -> {
                         phaser.arriveAndAwaitAdvance();
                         efd.close();
+                    });
+                    Thread opener = Thread.ofPlatform().start(() -> {
+                        phaser.arriveAndAwaitAdvance();
+                        try {
+                            for (int k = 0; k < 4; k++) {
+                                EventFd e = EventFd.open();
+                                e.signal(1);
+                                competitors.add(e);
+                            }
+                        } catch (NativeIOException e) {
+                            throw new AssertionError(e);
+                        }
                     });
                     phaser.arriveAndAwaitAdvance();
                     try {
@@ -142,7 +188,11 @@ class DescriptorLifecycleTest {
                         outcomes.incrementAndGet();
                     }
                     closer.join();
+                    opener.join();
                 }
+                assertEquals(0, epoll.wait(events, 0), "a registration reached another thread's eventfd");
+            } finally {
+                competitors.forEach(EventFd::close);
             }
         });
         assertEquals(200, outcomes.get());

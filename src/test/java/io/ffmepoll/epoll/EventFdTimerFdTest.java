@@ -67,6 +67,17 @@ class EventFdTimerFdTest {
         }
     }
 
+    /** A Duration past Long.MAX_VALUE nanoseconds is clamped (a timer that never fires), not an ArithmeticException. */
+    @Test
+    void hugeTimerDurationsClampInsteadOfOverflowing() throws Exception {
+        try (TimerFd timer = TimerFd.open()) {
+            timer.schedule(java.time.temporal.ChronoUnit.FOREVER.getDuration(), Duration.ZERO);
+            timer.schedule(Duration.ofSeconds(1), java.time.temporal.ChronoUnit.FOREVER.getDuration());
+            timer.schedule(Duration.ofDays(3_652_500), Duration.ofDays(3_652_500));
+            assertEquals(0, timer.read(), "not fired");
+        }
+    }
+
     @Test
     void timerRejectsNonPositiveDelays() throws Exception {
         try (TimerFd timer = TimerFd.open()) {

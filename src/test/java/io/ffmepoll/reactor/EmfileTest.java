@@ -1,5 +1,6 @@
 package io.ffmepoll.reactor;
 
+import io.ffmepoll.epoll.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -29,13 +30,7 @@ class EmfileTest {
     @Test
     void outOfDescriptorsNeitherSpinsNorStopsServiceAndAcceptResumesWhenFdsAreFreed() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            String java = ProcessHandle.current().info().command().orElseThrow();
-            String modulePath = System.getProperty("jdk.module.path");
-            Path testClasses = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "test-classes");
-            String cmd = "ulimit -n 64; exec '" + java + "' --enable-native-access=io.ffmepoll -Xshare:auto -XX:TieredStopAtLevel=1"
-                    + " -p '" + modulePath + "' --patch-module 'io.ffmepoll=" + testClasses + "'"
-                    + " -m io.ffmepoll/io.ffmepoll.reactor.EmfileServerMain";
-            Process child = new ProcessBuilder("bash", "-c", cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process child = ChildJvm.start(EmfileServerMain.class, 64);
             List<Socket> served = new ArrayList<>();
             try {
                 BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));

@@ -104,6 +104,75 @@ class DatagramTest {
         }
     }
 
+    /** A single-datagram receive says when the datagram was longer than the buffer (MSG_TRUNC). */
+    @Test
+    void singleDatagramReceivesReportTruncation() throws Exception {
+        try (UdpSocket server = UdpSocket.bind(LOOPBACK4); UdpSocket client = UdpSocket.open(StandardProtocolFamily.INET);
+             Arena arena = Arena.ofConfined()) {
+            client.connect(server.localAddress());
+            server.connect(client.localAddress());
+            byte[] hundred = new byte[100];
+            hundred[9] = 42;
+            client.send(hundred, 0, 100, server.localAddress());
+            client.send(hundred, 0, 10, server.localAddress());
+            client.send(hundred, 0, 100, server.localAddress());
+            client.send(hundred, 0, 100, server.localAddress());
+            awaitReadable(server);
+            MemorySegment ten = arena.allocate(10);
+            assertEquals(10, server.receive(ten), "native: cut to the buffer");
+            assertTrue(server.truncated(), "the 100-byte datagram was cut");
+            assertEquals(42, ten.get(ValueLayout.JAVA_BYTE, 9));
+            assertEquals(10, server.receive(new byte[10], 0, 10));
+            assertFalse(server.truncated(), "a 10-byte datagram fits 10 bytes");
+            assertEquals(10, server.receive(new byte[10], 0, 10), "heap: cut to the buffer");
+            assertTrue(server.truncated());
+            assertEquals(10, server.read(ten), "connected read");
+            assertTrue(server.truncated());
+            assertEquals(Descriptor.WOULD_BLOCK, server.receive(ten));
+            assertFalse(server.truncated(), "nothing received: nothing cut");
+        }
+    }
+
+    /**
+     * A receive that found nothing must leave the last sender as it was: it used to leave the
+     * address length at the slot's size, so sender() decoded 128 bytes ("abstract name longer
+     * than 107 bytes") and reply() sent to a 128-byte address (EINVAL).
+     */
+    @Test
+    void senderAndReplyAfterAWouldBlockReceiveStillNameTheLastSender() throws Exception {
+        AbstractName serverName = UnixStreamTest.uniqueName();
+        AbstractName clientName = UnixStreamTest.uniqueName();
+        Path clientPath = dir.resolve("client.sock");
+        try (UnixDatagram server = UnixDatagram.bind(serverName);
+             UnixDatagram abstractClient = UnixDatagram.bind(clientName);
+             UnixDatagram pathClient = UnixDatagram.bind(UnixDomainSocketAddress.of(clientPath));
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(16);
+            for (UnixDatagram client : new UnixDatagram[] {abstractClient, pathClient}) {
+                client.send(new byte[] {1, 2, 3}, 0, 3, serverName);
+                awaitReadable(server);
+                assertEquals(3, server.receive(buf));
+                assertEquals(Descriptor.WOULD_BLOCK, server.receive(buf));
+                assertEquals(client.localAddress(), server.sender());
+                assertEquals(2, server.reply(buf.asSlice(0, 2)));
+                awaitReadable(client);
+                assertEquals(2, client.receive(buf));
+            }
+        }
+    }
+
+    /** Before any datagram arrived, sender() and reply() say so, even after a send allocated the slots. */
+    @Test
+    void senderBeforeAnyReceiveSaysNothingWasReceived() throws Exception {
+        try (UdpSocket a = UdpSocket.bind(LOOPBACK4); UdpSocket b = UdpSocket.bind(LOOPBACK4)) {
+            a.send(new byte[] {1}, 0, 1, b.localAddress());
+            IllegalStateException e = assertThrows(IllegalStateException.class, a::sender);
+            assertEquals("no datagram received yet", e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> a.reply(MemorySegment.ofArray(new byte[1])));
+            assertEquals("no datagram received yet", e.getMessage());
+        }
+    }
+
     @Test
     void mmsgBatchesSendAndReceiveManyMessagesInOneCall() throws Exception {
         int count = 32;
