@@ -80,6 +80,8 @@ public final class Connection extends Registration {
     private boolean closeRequested;
     private boolean lingering;         // output done and shut down; discarding input until EOF
     private volatile boolean closed;
+    /** A write met EPIPE or ECONNRESET: the close is pending, later writes go nowhere. */
+    private boolean outputBroken;
     private long lastActivity;
     private Timeout idleTimer;
     private Timeout closeTimer;        // while closing: the flush deadline, then the linger
@@ -196,6 +198,9 @@ public final class Connection extends Registration {
     /**
      * Sends {@code data}: written at once as far as the socket takes it, the rest copied into
      * the queue. {@code data} may be reused as soon as this returns. Loop thread only.
+     * <p>Once a write has met the peer's reset (EPIPE, ECONNRESET) the connection closes after
+     * the current callback, with that error as {@link Handler#onClose} cause; until then further
+     * writes are discarded and return false, since the handler could not have known.
      * @return {@link #isWritable()} after the write: false asks the caller to stop producing
      * @throws IllegalStateException if output was closed or shut down, if the queue would pass
      *         the reactor's {@code maxQueuedBytes} (a handler that ignores writability is closed
@@ -203,6 +208,7 @@ public final class Connection extends Registration {
      */
     public boolean write(MemorySegment data) {
         checkThread();
+        if (outputBroken && !closed) return false;
         if (closed || closeRequested || shutdownOutputRequested) {
             throw new IllegalStateException("connection is closed for output");
         }
@@ -585,6 +591,7 @@ public final class Connection extends Registration {
         // Called from inside write(): closing now would pull the connection from under the
         // handler's feet mid-callback; the task runs after the current callback.
         closeRequested = true;
+        outputBroken = true;
         reading = false;
         discardQueue();
         loop.execute(() -> closeNow(cause));
