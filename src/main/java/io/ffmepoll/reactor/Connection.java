@@ -78,9 +78,10 @@ public final class Connection extends Registration {
     private boolean shutdownOutputRequested;
     private boolean outputShutdown;
     private boolean closeRequested;
-    private boolean writeFailed;       // a write met EPIPE/ECONNRESET...: closing, onClose will say why
     private boolean lingering;         // output done and shut down; discarding input until EOF
     private volatile boolean closed;
+    /** A write met EPIPE or ECONNRESET: the close is pending, later writes go nowhere. */
+    private boolean outputBroken;
     private long lastActivity;
     private Timeout idleTimer;
     private Timeout closeTimer;        // while closing: the flush deadline, then the linger
@@ -197,10 +198,9 @@ public final class Connection extends Registration {
     /**
      * Sends {@code data}: written at once as far as the socket takes it, the rest copied into
      * the queue. {@code data} may be reused as soon as this returns. Loop thread only.
-     * <p>Once a write has failed (the peer reset the connection: EPIPE, ECONNRESET...), the
-     * connection closes after the current callback and {@link Handler#onClose} reports the
-     * error; until then further writes are discarded and return false, since the handler
-     * could not have known.
+     * <p>Once a write has met the peer's reset (EPIPE, ECONNRESET) the connection closes after
+     * the current callback, with that error as {@link Handler#onClose} cause; until then further
+     * writes are discarded and return false, since the handler could not have known.
      * @return {@link #isWritable()} after the write: false asks the caller to stop producing
      * @throws IllegalStateException if output was closed or shut down, if the queue would pass
      *         the reactor's {@code maxQueuedBytes} (a handler that ignores writability is closed
@@ -208,7 +208,7 @@ public final class Connection extends Registration {
      */
     public boolean write(MemorySegment data) {
         checkThread();
-        if (writeFailed) return false;
+        if (outputBroken && !closed) return false;
         if (closed || closeRequested || shutdownOutputRequested) {
             throw new IllegalStateException("connection is closed for output");
         }
@@ -590,8 +590,8 @@ public final class Connection extends Registration {
     private void closeLater(Throwable cause) {
         // Called from inside write(): closing now would pull the connection from under the
         // handler's feet mid-callback; the task runs after the current callback.
-        writeFailed = true;
         closeRequested = true;
+        outputBroken = true;
         reading = false;
         discardQueue();
         loop.execute(() -> closeNow(cause));

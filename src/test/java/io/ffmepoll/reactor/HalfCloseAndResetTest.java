@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -116,6 +117,48 @@ class HalfCloseAndResetTest {
                     if (open != 0) Thread.sleep(10);
                 }
                 assertEquals(0, open, "connections left open");
+            }
+        });
+    }
+
+    /**
+     * A write that meets the peer's reset closes the connection after the callback, and the
+     * handler cannot tell in between ({@link Connection#isOpen()} is still true): a second write
+     * in the same callback must be discarded, not fail the handler with "closed for output".
+     * Found by {@code bench soak}: the HTTP example answers a pipelined batch in several writes.
+     */
+    @Test
+    void writeAfterAPeerResetInTheSameCallbackIsDiscardedNotAHandlerFailure() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            CountDownLatch reset = new CountDownLatch(1);
+            CompletableFuture<Throwable> closed = new CompletableFuture<>();
+            Handler twoWrites = new Handler() {
+                @Override
+                public void onRead(Connection c, MemorySegment data) {
+                    try {
+                        reset.await(5, TimeUnit.SECONDS);   // the client's RST has arrived
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    c.write(new byte[1000]);   // EPIPE or ECONNRESET: closes after this callback
+                    c.write(new byte[1000]);
+                }
+
+                @Override
+                public void onClose(Connection c, Throwable cause) {
+                    closed.complete(cause);
+                }
+            };
+            try (Reactor r = Net.small().loops(1).build();
+                 Listener l = r.listen(new InetSocketAddress("127.0.0.1", 0), () -> twoWrites)) {
+                try (Socket s = Net.connect(l.port())) {
+                    s.getOutputStream().write(1);
+                    s.setSoLinger(true, 0);
+                }
+                reset.countDown();
+                Throwable cause = closed.get(5, TimeUnit.SECONDS);
+                assertInstanceOf(IOException.class, cause, "the reset, not a handler failure: " + cause);
+                assertEquals(0, r.counters().get(0).handlerFailures(), "handler failures");
             }
         });
     }

@@ -66,13 +66,23 @@ class TimeoutTest {
                 List<Integer> order = new CopyOnWriteArrayList<>();
                 CountDownLatch done = new CountDownLatch(3);
                 AtomicBoolean cancelledRan = new AtomicBoolean();
-                long base = System.nanoTime() + 20_000_000;   // one base: the order cannot depend on scheduling delays
-                loop.scheduleAt(base + 30_000_000, () -> { order.add(3); done.countDown(); });
-                loop.scheduleAt(base + 10_000_000, () -> { order.add(1); done.countDown(); });
-                Timeout cancelled = loop.scheduleAt(base + 15_000_000, () -> cancelledRan.set(true));
-                loop.scheduleAt(base + 20_000_000, () -> { order.add(2); done.countDown(); });
-                assertTrue(cancelled.cancel());
-                assertFalse(cancelled.cancel(), "second cancel");
+                // Scheduled together in one loop task: the loop cannot run a timer between two
+                // of these calls however late this thread is, so the order depends on deadlines only.
+                CompletableFuture<Timeout> scheduled = new CompletableFuture<>();
+                CompletableFuture<List<Boolean>> cancels = new CompletableFuture<>();
+                loop.execute(() -> {
+                    long base = System.nanoTime() + 20_000_000;
+                    loop.scheduleAt(base + 30_000_000, () -> { order.add(3); done.countDown(); });
+                    loop.scheduleAt(base + 10_000_000, () -> { order.add(1); done.countDown(); });
+                    Timeout c = loop.scheduleAt(base + 15_000_000, () -> cancelledRan.set(true));
+                    loop.scheduleAt(base + 20_000_000, () -> { order.add(2); done.countDown(); });
+                    boolean first = c.cancel();
+                    boolean second = c.cancel();
+                    cancels.complete(List.of(first, second));
+                    scheduled.complete(c);
+                });
+                Timeout cancelled = scheduled.get(5, TimeUnit.SECONDS);
+                assertEquals(List.of(true, false), cancels.get(), "first cancel, second cancel");
                 assertTrue(done.await(5, TimeUnit.SECONDS));
                 Thread.sleep(20);
                 assertEquals(List.of(1, 2, 3), order);

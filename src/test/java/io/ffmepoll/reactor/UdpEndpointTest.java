@@ -96,13 +96,16 @@ class UdpEndpointTest {
                 await(() -> received.get() == 1, "the first datagram");
                 long before = loop.submit(() -> endpoint.get().receiveCalls()).get();
                 CountDownLatch hold = new CountDownLatch(1);
+                CountDownLatch held = new CountDownLatch(1);
                 loop.execute(() -> {
+                    held.countDown();
                     try {
                         hold.await();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
                 });
+                assertTrue(held.await(10, TimeUnit.SECONDS), "the loop was not held");
                 send(client, l.port(), 5, 10);                 // queued while the loop is held
                 hold.countDown();
                 await(() -> received.get() == 6, "five more datagrams");

@@ -108,7 +108,9 @@ class HeapStagingTest {
             finish.countDown();
             for (Thread t : started) t.join();
             System.out.println("native memory per thread after one heap write: " + perThread + " bytes");
-            assertTrue(perThread < 4096, perThread + " bytes of native memory per thread");
+            // 83,280 bytes before the pool; a few hundred now. The margin absorbs what other threads of
+            // the test JVM allocate meanwhile (seen: up to 5.7 KiB under heavy load).
+            assertTrue(perThread < 16_384, perThread + " bytes of native memory per thread");
         }
     }
 }

@@ -133,7 +133,8 @@ public final class Check {
         return b;
     }
 
-    static byte[] repeat(byte[] b, int n) {
+    /** {@code b} {@code n} times back to back. */
+    public static byte[] repeat(byte[] b, int n) {
         byte[] r = new byte[b.length * n];
         for (int i = 0; i < n; i++) System.arraycopy(b, 0, r, i * b.length, b.length);
         return r;

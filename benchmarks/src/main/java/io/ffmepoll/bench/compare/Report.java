@@ -1,5 +1,7 @@
 package io.ffmepoll.bench.compare;
 
+import io.ffmepoll.bench.common.Svg;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -134,17 +136,14 @@ final class Report {
         int rowH = 22;
         int panelH = 34 + rowH * impls.size() + 10;
         int height = 40 + panelH * scenarios.size();
-        StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
-                width, height, width, height));
-        b.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">ffm-epoll %s: median throughput (bars) · server CPU per unit · p99</text>%n", esc(stamp)));
+        Svg svg = new Svg(width, height);
+        svg.text(10, 22, "font-size=\"15\" font-weight=\"bold\"",
+                "ffm-epoll " + stamp + ": median throughput (bars) · server CPU per unit · p99");
         int y = 40;
         for (Scenario s : scenarios) {
             String unit = unit(runs, s.name());
-            b.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" font-weight=\"bold\">%s</text>", y + 16, esc(s.name())));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s</text>%n", label + 60, y + 16, esc(unit + " — " + s.what())));
+            svg.text(10, y + 16, "font-weight=\"bold\"", s.name());
+            svg.text(label + 60, y + 16, "fill=\"#666\"", unit + " — " + s.what());
             double max = 0;
             for (String impl : impls) {
                 double t = median(runs, s.name(), impl, Compare.Run::throughput);
@@ -153,29 +152,21 @@ final class Report {
             int ry = y + 28;
             for (String impl : impls) {
                 double t = measured(runs, s.name(), impl) ? median(runs, s.name(), impl, Compare.Run::throughput) : Double.NaN;
-                b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", label - 6, ry + 14, esc(impl)));
+                svg.text(label - 6, ry + 14, "text-anchor=\"end\"", impl);
                 if (Double.isNaN(t) || max <= 0) {
-                    b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#999\">not measured</text>%n", label, ry + 14));
+                    svg.text(label, ry + 14, "fill=\"#999\"", "not measured");
                 } else {
                     int w = (int) Math.max(1, Math.round(barArea * t / max));
                     double p99 = median(runs, s.name(), impl, Compare.Run::p99);
                     double cpu = median(runs, s.name(), impl, r -> r.cpuPerUnit(s));
-                    b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", label, ry + 2, w, rowH - 6,
-                            COLOURS.getOrDefault(impl, "#868e96")));
-                    b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s%s</text>%n", label + w + 6, ry + 14,
-                            esc(Compare.fmt(t)), esc(" · " + Compare.fmt(cpu) + " " + s.cpuUnit()
-                                    + (s.mode().equals("bulk") ? "" : " · p99 " + Compare.fmt(p99) + " µs"))));
+                    svg.rect(label, ry + 2, w, rowH - 6, COLOURS.getOrDefault(impl, "#868e96"));
+                    svg.text(label + w + 6, ry + 14, "", Compare.fmt(t) + " · " + Compare.fmt(cpu) + " " + s.cpuUnit()
+                            + (s.mode().equals("bulk") ? "" : " · p99 " + Compare.fmt(p99) + " µs"));
                 }
                 ry += rowH;
             }
             y += panelH;
         }
-        b.append("</svg>\n");
-        return b.toString();
+        return svg.end();
     }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
-
 }

@@ -16,8 +16,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** Starts and stops the server processes, and reads their CPU time, RSS and descriptor count. */
-final class Servers {
+/**
+ * Starts and stops the server processes, and reads their CPU time, RSS, thread and descriptor
+ * counts from /proc. Used by compare, check and soak, from one thread at a time per server.
+ */
+public final class Servers {
 
     static final List<String> IMPLS = List.of("ffm", "nio", "netty", "vthreads", "c");
     private static int nextPort = 21000;
@@ -26,13 +29,14 @@ final class Servers {
     }
 
     /** A started server process. */
-    record Running(String impl, String proto, Process process, int port, Path log) {
-        long pid() {
+    public record Running(String impl, String proto, Process process, int port, Path log) {
+        /** The server's process id. */
+        public long pid() {
             return process.pid();
         }
 
         /** SIGTERM, then a bounded wait; returns a note if it had to be killed. */
-        String stop() {
+        public String stop() {
             process.destroy();
             try {
                 if (process.waitFor(5, TimeUnit.SECONDS)) return null;
@@ -49,19 +53,27 @@ final class Servers {
         }
     }
 
-    static String home() {
+    /** The benchmarks directory ({@code BENCH_HOME}, set by the launcher). */
+    public static String home() {
         String h = System.getenv("BENCH_HOME");
         return h != null ? h : ".";
     }
 
     /** The command line of one server; {@code pin} puts it on CPU 0 with taskset. */
     static List<String> command(String impl, String proto, int port, int loops, boolean pin) {
+        return command(impl, proto, port, loops, pin, List.of(), List.of());
+    }
+
+    /** As above, with extra JVM flags (ignored for c) and extra server arguments. */
+    static List<String> command(String impl, String proto, int port, int loops, boolean pin,
+                                List<String> jvmFlags, List<String> serverArgs) {
         List<String> cmd = new ArrayList<>();
         if (pin) cmd.addAll(List.of("taskset", "-c", "0"));
         String[] args = {"--proto", proto, "--port", Integer.toString(port), "--loops", Integer.toString(loops)};
         if (impl.equals("c")) {
             cmd.add(home() + "/target/c/server");
             cmd.addAll(Arrays.asList(args));
+            cmd.addAll(serverArgs);
             return cmd;
         }
         String java = System.getenv().getOrDefault("BENCH_JAVA", ProcessHandle.current().info().command().orElse("java"));
@@ -69,6 +81,7 @@ final class Servers {
         cmd.add(java);
         String flags = System.getenv().getOrDefault("BENCH_JAVA_FLAGS", "--enable-native-access=ALL-UNNAMED");
         for (String f : flags.split(" ")) if (!f.isBlank()) cmd.add(f);
+        cmd.addAll(jvmFlags);
         String main = switch (impl) {
             case "ffm" -> "io.ffmepoll.bench.ffm.FfmServer";
             case "nio" -> "io.ffmepoll.bench.servers.NioServer";
@@ -84,6 +97,7 @@ final class Servers {
         cmd.add(cp);
         cmd.add(main);
         cmd.addAll(Arrays.asList(args));
+        cmd.addAll(serverArgs);
         return cmd;
     }
 
@@ -122,11 +136,21 @@ final class Servers {
 
     /** Starts a server and waits (up to 30 s) for its {@code listening} line. */
     static Running start(String impl, String proto, int loops, boolean pin) throws IOException {
+        return start(impl, proto, loops, pin, List.of(), List.of(), 30);
+    }
+
+    /**
+     * Starts a server with extra JVM flags and server arguments and waits (up to
+     * {@code startSeconds}) for its {@code listening} line; its stderr goes to
+     * {@code target/logs/<impl>-<proto>.log}.
+     */
+    public static Running start(String impl, String proto, int loops, boolean pin, List<String> jvmFlags,
+                                List<String> serverArgs, int startSeconds) throws IOException {
         int port = freePort();
         Path logs = Path.of(home(), "target", "logs");
         Files.createDirectories(logs);
         Path log = logs.resolve(impl + "-" + proto + ".log");
-        ProcessBuilder pb = new ProcessBuilder(command(impl, proto, port, loops, pin));
+        ProcessBuilder pb = new ProcessBuilder(command(impl, proto, port, loops, pin, jvmFlags, serverArgs));
         pb.redirectError(ProcessBuilder.Redirect.to(log.toFile()));
         Process p = pb.start();
         BlockingQueue<String> lines = new ArrayBlockingQueue<>(64);
@@ -140,7 +164,7 @@ final class Servers {
         }, "drain-" + impl);
         drain.setDaemon(true);
         drain.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startSeconds);
         try {
             while (System.nanoTime() < deadline) {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
@@ -154,7 +178,7 @@ final class Servers {
             Thread.currentThread().interrupt();
         }
         p.destroyForcibly();
-        throw new IOException(impl + " server printed no 'listening' line within 30 s" + lastLine(log));
+        throw new IOException(impl + " server printed no 'listening' line within " + startSeconds + " s" + lastLine(log));
     }
 
     private static String lastLine(Path log) {
@@ -225,12 +249,23 @@ final class Servers {
         return Double.NaN;
     }
 
-    /** VmRSS in bytes, from /proc/pid/status. */
-    static long rssBytes(long pid) {
+    /** VmRSS in bytes, from /proc/pid/status; -1 if the process is gone. */
+    public static long rssBytes(long pid) {
+        long kb = statusNumber(pid, "VmRSS:");
+        return kb < 0 ? -1 : kb * 1024;
+    }
+
+    /** Threads of the process, from /proc/pid/status; -1 if the process is gone. */
+    public static long threadCount(long pid) {
+        return statusNumber(pid, "Threads:");
+    }
+
+    /** The number on the line of /proc/pid/status that starts with {@code field}, or -1. */
+    private static long statusNumber(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | RuntimeException ignored) {
@@ -239,8 +274,8 @@ final class Servers {
         return -1;
     }
 
-    /** Open descriptors of the process. */
-    static int fdCount(long pid) {
+    /** Open descriptors of the process; -1 if the process is gone. */
+    public static int fdCount(long pid) {
         String[] l = new File("/proc/" + pid + "/fd").list();
         return l == null ? -1 : l.length;
     }

@@ -13,14 +13,21 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The ffm-epoll example servers, one per protocol, on the edge-triggered reactor.
  * <pre>
  * FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]
+ *           [--counters-every SECONDS] [--leak fd|heap|native]
  * </pre>
  * Prints {@code listening <port|path>} once connections are accepted; on SIGTERM stops
  * accepting, flushes, closes every descriptor and prints each loop's counters to stderr.
+ * <p>{@code --counters-every S} also prints the counters to stderr every S seconds, from one
+ * daemon thread, so a soak run can follow them from outside. {@code --leak} is for testing
+ * that soak only: it deliberately leaks a descriptor, heap or native memory per accepted
+ * connection (see {@link InjectedLeak}).
  */
 public final class FfmServer {
 
@@ -32,6 +39,8 @@ public final class FfmServer {
         int port = 0;
         int loops = Runtime.getRuntime().availableProcessors();
         String path = null;
+        double countersEvery = 0;
+        String leak = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -40,10 +49,14 @@ public final class FfmServer {
                 case "--port" -> { port = Integer.parseInt(need(a, v)); i++; }
                 case "--loops" -> { loops = Integer.parseInt(need(a, v)); i++; }
                 case "--path" -> { path = need(a, v); i++; }
+                case "--counters-every" -> { countersEvery = Double.parseDouble(need(a, v)); i++; }
+                case "--leak" -> { leak = need(a, v); i++; }
                 default -> usage("unknown argument: " + a);
             }
         }
         if (proto == null) usage("--proto is required");
+        if (leak != null && !InjectedLeak.KINDS.contains(leak)) usage("--leak " + InjectedLeak.KINDS + ", not " + leak);
+        Supplier<Handler> echo = InjectedLeak.wrap(leak, EchoHandler::new);
 
         Reactor reactor = Reactor.builder().loops(loops).threadName("ffm-" + proto).build();
         Listener listener;
@@ -51,17 +64,17 @@ public final class FfmServer {
         try {
             switch (proto) {
                 case "echo" -> {
-                    listener = reactor.listen(new InetSocketAddress(port), EchoHandler::new);
+                    listener = reactor.listen(new InetSocketAddress(port), echo);
                     where = Integer.toString(listener.port());
                 }
                 case "http" -> {
-                    listener = reactor.listen(new InetSocketAddress(port), HttpHandler::new);
+                    listener = reactor.listen(new InetSocketAddress(port), InjectedLeak.wrap(leak, HttpHandler::new));
                     where = Integer.toString(listener.port());
                 }
                 case "unix-echo" -> {
                     Path p = Path.of(path != null ? path : "/tmp/ffm-epoll-echo-" + port + ".sock");
                     Files.deleteIfExists(p);   // a stale socket file from an earlier run
-                    listener = reactor.listen(UnixDomainSocketAddress.of(p), EchoHandler::new);
+                    listener = reactor.listen(UnixDomainSocketAddress.of(p), echo);
                     where = p.toString();
                 }
                 case "udp-echo" -> {
@@ -91,9 +104,29 @@ public final class FfmServer {
             for (LoopCounters c : reactor.counters()) System.err.println(c);
             System.err.flush();
         }, "ffm-shutdown"));
+        if (countersEvery > 0) printCountersEvery(reactor, countersEvery);
         System.out.println("listening " + where);
         System.out.flush();
         // The loop threads keep the JVM alive until SIGTERM runs the hook.
+    }
+
+    /**
+     * One daemon platform thread (a fixed +1 in the thread count, unlike a virtual thread's
+     * carrier) prints every loop's counters to stderr every {@code seconds}.
+     */
+    private static void printCountersEvery(Reactor reactor, double seconds) {
+        long nanos = (long) (seconds * 1e9);
+        Thread t = new Thread(() -> {
+            while (true) {
+                LockSupport.parkNanos(nanos);
+                StringBuilder b = new StringBuilder();
+                for (LoopCounters c : reactor.counters()) b.append(c).append('\n');
+                System.err.print(b);
+                System.err.flush();
+            }
+        }, "ffm-counters");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static String need(String flag, String value) {
@@ -103,7 +136,8 @@ public final class FfmServer {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]");
+        System.err.println("usage: FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]"
+                + " [--counters-every SECONDS] [--leak fd|heap|native]");
         System.exit(2);
     }
 
