@@ -9,6 +9,8 @@ import io.ffmepoll.socket.UdpSocket;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A UDP socket served by one {@link EventLoop}: datagrams are received in batches
@@ -49,6 +51,9 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
     private long truncated;
     private long handlerFailures;
     private long receiveCalls;
+    /** While receives keep failing: the pause before the next try, and the try scheduled. */
+    private long retryNanos;
+    private Timeout retry;
     private final int messageSize;
     private boolean active;
     private boolean inputPending = true;
@@ -173,17 +178,19 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
                 } catch (NativeIOException e) {
                     Log.log(System.Logger.Level.DEBUG, () -> this + ": receive: " + e);
                     // A pending ICMP error (ECONNREFUSED) is reported once, and datagrams may be
-                    // queued behind it: read again. A second error in a row persists (an error
-                    // set later comes with a wakeup of its own): stop until the next edge rather
-                    // than spin on it.
+                    // queued behind it: read again. A second error in a row may persist (EPERM
+                    // from a seccomp profile) or pass (ENOMEM, ENOBUFS) with datagrams still
+                    // queued and no edge to come for them: try again after a pause that doubles
+                    // while the errors go on, so nothing is stranded and nothing spins.
                     if (failedLast) {
-                        inputPending = false;
+                        retryLater();
                         return;
                     }
                     failedLast = true;
                     continue;
                 }
                 failedLast = false;
+                retryNanos = 0;
                 if (n == Descriptor.WOULD_BLOCK) {
                     inputPending = false;
                     return;
@@ -224,6 +231,21 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         }
     }
 
+    private static final long RETRY_FIRST_NANOS = 1_000_000, RETRY_MAX_NANOS = 100_000_000;
+
+    private void retryLater() {
+        if (retry != null) return;
+        retryNanos = retryNanos == 0 ? RETRY_FIRST_NANOS : Math.min(RETRY_MAX_NANOS, 2 * retryNanos);
+        try {
+            retry = loop.schedule(retryNanos, TimeUnit.NANOSECONDS, () -> {
+                retry = null;
+                receive();
+            });
+        } catch (RejectedExecutionException ending) {
+            // the loop is terminating: nothing more is received
+        }
+    }
+
     private void handlerFailed(Throwable t) {
         loop.count(EventLoop.FAILURES, 1);
         if (handlerFailures++ == 0) {
@@ -246,6 +268,7 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
             return;
         }
         active = false;
+        if (retry != null) retry.cancel();
         loop.release(this);
         release();
         if (handlerFailures > 1) {

@@ -2,7 +2,6 @@ package io.ffmepoll.reactor;
 
 import io.ffmepoll.internal.sys.FaultPlan;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -101,20 +100,13 @@ class FaultRegressionTest {
     }
 
     /**
-     * Seed 467 (UDP echo, IO_ERRORS): DatagramEndpoint stops reading after two receive errors in
-     * a row and waits for a new edge; after a transient ENOMEM or EINTR the datagrams already
-     * queued are never read ("UDP server saw 0 of 38 datagrams") until another one arrives.
-     * Open: a later retry (not a spin) is needed. Enable with the fix, and drop the UDP
-     * exception in FaultScenarios.run.
+     * Seed 467 (UDP echo, IO_ERRORS): DatagramEndpoint stopped reading after two receive errors
+     * in a row and waited for a new edge; after a transient ENOMEM or EINTR the datagrams already
+     * queued were never read ("UDP server saw 0 of 38 datagrams") until another one arrived. It
+     * now tries again after a pause that doubles while the errors go on.
      */
     @Test
-    @Disabled("open: transient receive errors strand queued datagrams (DatagramEndpoint.receive)")
     void transientReceiveErrorsDoNotStrandQueuedDatagrams() throws Exception {
-        System.setProperty("ffmepoll.udpReceiveErrors", "true");
-        try {
-            passes(467, FaultPlan.ALL);
-        } finally {
-            System.clearProperty("ffmepoll.udpReceiveErrors");
-        }
+        passes(467, FaultPlan.ALL);
     }
 }

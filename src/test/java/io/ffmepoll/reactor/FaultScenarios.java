@@ -103,12 +103,6 @@ final class FaultScenarios {
         for (int bit = 1; bit <= FaultPlan.ALL; bit <<= 1) if (r.nextInt(3) != 0) kinds |= bit;
         if (r.nextInt(4) == 0) kinds &= FaultPlan.TRANSPARENT;   // a quarter must deliver every byte
         kinds &= allowed;
-        if (scenario == Scenario.UDP && !Boolean.getBoolean("ffmepoll.udpReceiveErrors")) {
-            // Open defect: two receive errors in a row (ENOMEM, EINTR) make DatagramEndpoint wait
-            // for a new edge, stranding the datagrams already queued (seed 467; see
-            // FaultRegressionTest.transientReceiveErrorsDoNotStrandQueuedDatagrams).
-            kinds &= ~FaultPlan.IO_ERRORS;
-        }
         if (scenario == Scenario.UNIX_ECHO && !Boolean.getBoolean("ffmepoll.unixCreateErrors")) {
             // Open, not yet explained: with EMFILE/epoll_ctl errors on the shared (EPOLLEXCLUSIVE)
             // Unix listener, a client occasionally gets neither data nor EOF (seeds 7240 and 44,
