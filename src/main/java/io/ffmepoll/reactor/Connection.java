@@ -457,7 +457,11 @@ public final class Connection extends Registration {
         long total = 0;
         try {
             while (total < size) {
-                MemorySegment part = data.asSlice(total, Math.min(size - total, Integer.MAX_VALUE));
+                // The whole segment as it is when it fits one call (the usual case): a slice
+                // would be an allocation per write whenever the JIT does not inline the call
+                // deep enough to scalar-replace it.
+                MemorySegment part = total == 0 && size <= Integer.MAX_VALUE ? data
+                        : data.asSlice(total, Math.min(size - total, Integer.MAX_VALUE));
                 int n = socket.write(part);
                 if (n == Descriptor.WOULD_BLOCK) {
                     waitingForOut = true;
