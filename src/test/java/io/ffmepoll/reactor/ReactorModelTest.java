@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The reactor against a model of its peers: random sequences of connects (peers connecting,
  * and {@code Reactor.connect} to a peer), sends of 0 B to
  * 1 MiB, pause/resume on either side, server responses, shutdownOutput, close and abort, peer half-close and reset, timers
- * (some cancelled), tasks executed from other threads, and a graceful shutdown. The server is
+ * (some cancelled), tasks executed from other threads, and a graceful shutdown with a reply,
+ * tasks and a timer in flight, then tasks and connects after it (refused or run once). The server is
  * an echo with backpressure; the model predicts, for every connection, how many bytes each side
  * must have received, which end-of-stream the peer sees (none, EOF, reset) and how the server's
  * connection ended (open, orderly, with an I/O error); for timers and tasks, that each ran
@@ -128,7 +129,9 @@ class ReactorModelTest {
                         Arbitraries.of(false, true)).as(Timer::new)))
                 .withAction(2, step(Combinators.combine(loop, Arbitraries.integers().between(1, 3),
                         Arbitraries.integers().between(1, 200)).as(Execute::new)))
-                .withAction(1, step(Arbitraries.just(new Shutdown())))
+                .withAction(1, step(Combinators.combine(conn, Arbitraries.integers().between(0, 64 * 1024),
+                        Arbitraries.of(false, true), Arbitraries.integers().between(1, 300), loop,
+                        Arbitraries.integers().between(0, 3)).as(Shutdown::new)))
                 .withMaxTransformations(14);
     }
 
@@ -164,7 +167,11 @@ class ReactorModelTest {
     /** A peer connects to the listener, or ({@code outbound}) the reactor connects to a peer's server socket. */
     record Connect(boolean outbound) implements Op {
         public void apply(World w) throws Exception {
-            if (w.shutdown || w.conns.size() >= MAX_CONNECTIONS) return;
+            if (w.shutdown) {
+                if (outbound) w.connectRefused();
+                return;
+            }
+            if (w.conns.size() >= MAX_CONNECTIONS) return;
             if (outbound) {
                 w.connectOut();
             } else {
@@ -417,21 +424,8 @@ class ReactorModelTest {
 
     record Execute(int loop, int threads, int tasks) implements Op {
         public void apply(World w) throws Exception {
-            if (w.shutdown) return;
-            EventLoop l = w.reactor.loops().get(loop);
-            TaskRecord r = new TaskRecord(l, threads, tasks);
-            w.tasks.add(r);
-            Thread[] submitters = new Thread[threads];
-            for (int i = 0; i < threads; i++) {
-                int thread = i;
-                submitters[i] = Thread.ofPlatform().start(() -> {
-                    for (int k = 0; k < tasks; k++) {
-                        int seq = k;
-                        l.execute(() -> r.ran(thread, seq));
-                    }
-                });
-            }
-            for (Thread t : submitters) t.join();
+            // After a shutdown the loop may have terminated: tasks are then refused, never run.
+            for (Thread t : w.submit(w.reactor.loops().get(loop), threads, tasks, !w.shutdown)) t.join();
         }
 
         @Override
@@ -441,23 +435,52 @@ class ReactorModelTest {
     }
 
     /**
-     * A graceful shutdown; nothing acts on the reactor after it. While tasks and timers are
-     * pending at a shutdown, their fate is being redefined (#8 item 15: work in flight must
-     * complete within the grace period), so every step settles them first: none is pending here.
+     * A graceful shutdown with work in flight: a reply of {@code bytes} to connection {@code c},
+     * due after {@code delayMillis} from a timer on its loop or ({@code !timer}) from a worker
+     * thread handing it to the loop, and {@code threads} threads submitting tasks to loop
+     * {@code loop} while the shutdown begins. Within the grace the reply must be written, flushed
+     * and followed by EOF (the handler's {@code onShutdown} closes once it is written), and every
+     * task accepted must run once, in order; one refused never runs.
      */
-    record Shutdown() implements Op {
-        public void apply(World w) {
+    record Shutdown(int c, int bytes, boolean timer, int delayMillis, int loop, int threads) implements Op {
+        Shutdown() {
+            this(-1, 0, false, 0, 0, 0);
+        }
+
+        public void apply(World w) throws Exception {
             // A paused peer would hold its closing connection until the grace period ends (a
             // deadline for such a flush is #8 item 18): shut down only when every peer reads.
             if (w.shutdown || w.conns.stream().anyMatch(k -> k.peerPaused)) return;
+            Conn k = c < 0 ? null : w.conn(c);
+            if (k != null && k.serverOpen() && !k.serverOutShut && known(k)) {
+                Server s = k.server;
+                EventLoop l = s.conn.loop();
+                TimerRecord t = new TimerRecord(l, System.nanoTime() + delayMillis * 1_000_000L);
+                w.timers.add(t);
+                k.extra += bytes;
+                k.onLoop(() -> {
+                    s.pendingReplies++;
+                    if (timer) l.schedule(Duration.ofMillis(delayMillis), () -> s.reply(bytes, t));
+                });
+                if (!timer) {
+                    Thread.ofVirtual().start(() -> {
+                        sleep(delayMillis);
+                        l.execute(() -> s.reply(bytes, t));   // refused: the timer record never runs
+                    });
+                }
+            }
+            Thread[] submitters = threads == 0 ? new Thread[0]
+                    : w.submit(w.reactor.loops().get(loop), threads, 1 + delayMillis % 50, false);
             w.shutdown = true;
-            for (Conn k : w.conns) if (k.serverOpen()) k.serverCloseRequested();
+            for (Conn o : w.conns) if (o.serverOpen()) o.serverCloseRequested();
             w.reactor.shutdown(Duration.ofSeconds(5));
+            for (Thread t : submitters) t.join();
         }
 
         @Override
         public String toString() {
-            return "shutdown";
+            return "shutdown" + (c < 0 ? "" : "(reply to c" + c + ", " + bytes + " B after " + delayMillis + " ms from "
+                    + (timer ? "a timer" : "a worker") + "; " + threads + " threads submitting to loop" + loop + ")");
         }
     }
 
@@ -495,6 +518,33 @@ class ReactorModelTest {
             }
         }
 
+        /**
+         * Starts {@code threads} threads each executing {@code tasks} tasks on {@code l}; if
+         * {@code mustAccept} (no shutdown under way) every task must be accepted, otherwise a
+         * thread stops at the first refusal.
+         */
+        Thread[] submit(EventLoop l, int threads, int tasks, boolean mustAccept) {
+            TaskRecord r = new TaskRecord(l, threads, tasks, mustAccept);
+            this.tasks.add(r);
+            Thread[] submitters = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                int thread = i;
+                submitters[i] = Thread.ofPlatform().start(() -> {
+                    for (int k = 0; k < tasks; k++) {
+                        int seq = k;
+                        try {
+                            l.execute(() -> r.ran(thread, seq));
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            r.refused(thread, seq);
+                            return;
+                        }
+                    }
+                    r.accepted(thread, tasks);
+                });
+            }
+            return submitters;
+        }
+
         /** The {@code i}-th connection, or null. */
         Conn conn(int i) {
             return i < conns.size() ? conns.get(i) : null;
@@ -520,6 +570,26 @@ class ReactorModelTest {
                 throw new AssertionError("onOpen did not run for the reactor's connection " + conns.size());
             }
             conns.add(new Conn(conns.size(), new Peer(s), server));
+        }
+
+        /** After a shutdown the reactor refuses new connections: its connect fails, no handler opens. */
+        void connectRefused() throws Exception {
+            Server server = new Server(accepted, settings.smallSocketBuffers());
+            CompletableFuture<Connection> opened;
+            try {
+                opened = reactor.connect(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), peerListener.getLocalPort()), server);
+            } catch (java.util.concurrent.RejectedExecutionException refused) {
+                return;
+            }
+            try {
+                opened.get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+                throw new AssertionError("reactor.connect succeeded after shutdown");
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertTrue(e.getCause() instanceof java.util.concurrent.RejectedExecutionException,
+                        () -> "reactor.connect after shutdown failed with " + e.getCause());
+            }
+            assertEquals(null, accepted.poll(), "onOpen ran after shutdown");
         }
 
         /** Waits until what is observed is what the model predicts; fails with both if it never is. */
@@ -714,6 +784,8 @@ class ReactorModelTest {
         volatile Connection conn;
         boolean userPaused, outputShut;   // loop thread
         long written;                     // loop thread: the offset of the next byte of output
+        int pendingReplies;               // loop thread: replies due from a timer or a worker
+        boolean closeAfterReply;          // loop thread: onShutdown left the close to the last reply
         final AtomicLong read = new AtomicLong();
         volatile long badOffset = -1;
         final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -757,6 +829,25 @@ class ReactorModelTest {
         @Override
         public void onWritabilityChanged(Connection c, boolean writable) {
             if (writable && !userPaused) c.resumeReading();
+        }
+
+        /** Closes now, or once the replies in flight are written. */
+        @Override
+        public void onShutdown(Connection c) {
+            if (pendingReplies == 0) c.close();
+            else closeAfterReply = true;
+        }
+
+        /** A reply in flight, on the loop: continues the output's byte pattern, then closes if shutting down. */
+        void reply(int bytes, TimerRecord t) {
+            t.ran();
+            pendingReplies--;
+            if (!conn.isOpen()) return;
+            byte[] response = new byte[bytes];
+            for (int i = 0; i < bytes; i++) response[i] = pattern(written + i);
+            written += bytes;
+            conn.write(response);
+            if (pendingReplies == 0 && closeAfterReply) conn.close();
         }
 
         @Override
@@ -951,13 +1042,27 @@ class ReactorModelTest {
     static final class TaskRecord {
         final EventLoop loop;
         final int[] next;      // per submitting thread: the sequence number expected next
+        final int[] accepted;  // per submitting thread: how many tasks execute accepted, -1 until known
         final int tasks;
+        final boolean mustAccept;
         volatile String error;
 
-        TaskRecord(EventLoop loop, int threads, int tasks) {
+        TaskRecord(EventLoop loop, int threads, int tasks, boolean mustAccept) {
             this.loop = loop;
             this.next = new int[threads];
+            this.accepted = new int[threads];
+            java.util.Arrays.fill(accepted, -1);
             this.tasks = tasks;
+            this.mustAccept = mustAccept;
+        }
+
+        synchronized void accepted(int thread, int n) {
+            accepted[thread] = n;
+        }
+
+        synchronized void refused(int thread, int seq) {
+            if (mustAccept) error = "thread " + thread + ": task " + seq + " refused before shutdown";
+            accepted[thread] = seq;
         }
 
         void ran(int thread, int seq) {
@@ -970,13 +1075,14 @@ class ReactorModelTest {
 
         synchronized boolean ok() {
             if (error != null) return false;
-            for (int n : next) if (n != tasks) return false;
+            for (int i = 0; i < next.length; i++) if (accepted[i] < 0 || next[i] != accepted[i]) return false;
             return true;
         }
 
         @Override
         public synchronized String toString() {
-            return "tasks[" + (error != null ? error : java.util.Arrays.toString(next) + " of " + tasks) + "]";
+            return "tasks[" + (error != null ? error : "ran " + java.util.Arrays.toString(next) + " of accepted "
+                    + java.util.Arrays.toString(accepted) + " of " + tasks) + "]";
         }
     }
 
