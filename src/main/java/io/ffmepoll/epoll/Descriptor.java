@@ -3,6 +3,7 @@ package io.ffmepoll.epoll;
 import io.ffmepoll.internal.gen.Linux;
 import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.sys.Leases;
+import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 import io.ffmepoll.socket.ReceivedDescriptor;
 import io.ffmepoll.socket.SocketDescriptor;
@@ -353,6 +354,23 @@ public abstract sealed class Descriptor implements AutoCloseable
         if (r == 0) return stream && want > 0 ? EOF : 0;
         if (r == -Errors.EAGAIN) return WOULD_BLOCK;
         throw Errors.exception(call, r);
+    }
+
+    /**
+     * Reads an 8-byte counter (eventfd, timerfd): the value as unsigned 64 bits, or 0 when the
+     * counter is 0 ({@code EAGAIN}). {@code call} names the call in an exception's message.
+     */
+    final long readCounter(String call) throws NativeIOException {
+        int fd = acquire();
+        try {
+            NativeScratch s = NativeScratch.current();
+            int r = Sys.readLong(s, fd);
+            if (r == -Errors.EAGAIN) return 0;
+            if (r < 0) throw Errors.exception(call, r);
+            return s.getLong(NativeScratch.LONG);
+        } finally {
+            release();
+        }
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
-import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 /**
@@ -53,15 +52,6 @@ public final class EventFd extends Descriptor {
 
     /** Takes the counter (or 1 in semaphore mode), as an unsigned 64-bit value; 0 if it was 0. */
     public long read() throws NativeIOException {
-        int fd = acquire();
-        try {
-            NativeScratch s = NativeScratch.current();
-            int r = Sys.readLong(s, fd);
-            if (r == -Errors.EAGAIN) return 0;
-            if (r < 0) throw Errors.exception("read(eventfd)", r);
-            return s.getLong(NativeScratch.LONG);
-        } finally {
-            release();
-        }
+        return readCounter("read(eventfd)");
     }
 }

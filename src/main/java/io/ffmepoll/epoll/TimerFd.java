@@ -1,7 +1,6 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
-import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
 import java.time.Duration;
@@ -66,15 +65,6 @@ public final class TimerFd extends Descriptor {
 
     /** The number of expirations since the last read; 0 if none. */
     public long read() throws NativeIOException {
-        int fd = acquire();
-        try {
-            NativeScratch s = NativeScratch.current();
-            int r = Sys.readLong(s, fd);
-            if (r == -Errors.EAGAIN) return 0;
-            if (r < 0) throw Errors.exception("read(timerfd)", r);
-            return s.getLong(NativeScratch.LONG);
-        } finally {
-            release();
-        }
+        return readCounter("read(timerfd)");
     }
 }

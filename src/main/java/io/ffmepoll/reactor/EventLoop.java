@@ -748,14 +748,30 @@ public final class EventLoop implements Executor {
             for (Timeout t : timers) t.cancel();   // they will never run: say so to their holders
             timers.clear();
         } finally {
-            closeQuietly(timerFd);
-            closeQuietly(wakeFd);
-            closeQuietly(epoll);
-            events.close();
-            if (pool != null) pool.close();
-            if (arena != null) arena.close();
-            terminated.countDown();
+            closeDescriptors();
         }
+    }
+
+    /**
+     * Releases what a loop whose thread never started holds: a reactor whose later loop failed
+     * to open must close the earlier ones before its constructor throws, not after their
+     * threads get round to it.
+     */
+    void discard() {
+        synchronized (this) {
+            runState = TERMINATED;
+        }
+        closeDescriptors();
+    }
+
+    private void closeDescriptors() {
+        closeQuietly(timerFd);
+        closeQuietly(wakeFd);
+        closeQuietly(epoll);
+        events.close();
+        if (pool != null) pool.close();
+        if (arena != null) arena.close();
+        terminated.countDown();
     }
 
     /** Whether the loop has stopped taking registrations (terminating). */

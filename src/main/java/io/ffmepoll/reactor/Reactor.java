@@ -52,10 +52,7 @@ public final class Reactor implements AutoCloseable {
         try {
             for (int i = 0; i < config.loops(); i++) created.add(new EventLoop(this, i, config));
         } catch (NativeIOException | RuntimeException e) {
-            for (EventLoop l : created) {
-                l.start();
-                l.shutdown(System.nanoTime());
-            }
+            for (EventLoop l : created) l.discard();
             throw e;
         }
         this.loops = List.copyOf(created);

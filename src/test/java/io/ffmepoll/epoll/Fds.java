@@ -15,12 +15,12 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** What the kernel says about this process's descriptors, and raw descriptors for tests. */
-final class Fds {
+public final class Fds {
 
     private Fds() {}
 
     /** The open fd numbers, from /proc/self/fd (less the one the listing itself uses). */
-    static Set<Integer> open() {
+    public static Set<Integer> open() {
         Set<Integer> fds = new TreeSet<>();
         Path listing = Path.of("/proc/" + ProcessHandle.current().pid() + "/fd");
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {

@@ -73,6 +73,10 @@ public final class Sys {
         static final MethodHandle RECVMMSG = capturing(Linux.recvmmsg$address(), Linux.recvmmsg$descriptor());
     }
 
+    /** The fault layer tests choose with {@code -Dffmepoll.faults}; null otherwise, and then a
+     *  constant the JIT folds, so each method's hook line costs nothing. */
+    private static final Faults FAULTS = Faults.fromProperty();
+
     /** Made with Sys, not on first use: the first use is often an error such as EMFILE, when
      *  loading a class may be impossible. */
     private static final MethodHandle STRERROR = Linux.strerror$handle();
@@ -112,6 +116,7 @@ public final class Sys {
     // ---- epoll, eventfd, timerfd
 
     public static int epollCreate1(int flags) {
+        if (FAULTS != null) { long f = FAULTS.epollCreate1(flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.EPOLL_CREATE1.invokeExact(s.capture, flags), s);
@@ -120,6 +125,7 @@ public final class Sys {
 
     /** epoll_ctl with the event built in the thread's scratch: no allocation. */
     public static int epollCtl(int epfd, int op, int fd, int events, long data) {
+        if (FAULTS != null) { long f = FAULTS.epollCtl(epfd, op, fd, events, data); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         MemorySegment event = s.event;
         EpollEventLayout.set(event, 0, events, data);
@@ -129,6 +135,7 @@ public final class Sys {
     }
 
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        if (FAULTS != null) { long f = FAULTS.epollWait(epfd, events, maxEvents, timeoutMillis); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.EPOLL_WAIT.invokeExact(s.capture, epfd, events, maxEvents, timeoutMillis), s);
@@ -137,6 +144,7 @@ public final class Sys {
 
     /** epoll_pwait2 with a relative timeout in nanoseconds and no signal mask change. */
     public static int epollPwait2(int epfd, MemorySegment events, int maxEvents, long timeoutNanos) {
+        if (FAULTS != null) { long f = FAULTS.epollPwait2(epfd, events, maxEvents, timeoutNanos); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         MemorySegment ts = s.timespec;
         NativeScratch.setTimespec(ts, timeoutNanos);
@@ -147,6 +155,7 @@ public final class Sys {
     }
 
     public static int eventfd(int initial, int flags) {
+        if (FAULTS != null) { long f = FAULTS.eventfd(initial, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.EVENTFD.invokeExact(s.capture, initial, flags), s);
@@ -154,6 +163,7 @@ public final class Sys {
     }
 
     public static int timerfdCreate(int clock, int flags) {
+        if (FAULTS != null) { long f = FAULTS.timerfdCreate(clock, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.TIMERFD_CREATE.invokeExact(s.capture, clock, flags), s);
@@ -162,6 +172,7 @@ public final class Sys {
 
     /** timerfd_settime with {@code it_value} and {@code it_interval} in nanoseconds. */
     public static int timerfdSettime(int fd, int flags, long valueNanos, long intervalNanos) {
+        if (FAULTS != null) { long f = FAULTS.timerfdSettime(fd, flags, valueNanos, intervalNanos); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         NativeScratch.setTimespec(s.itInterval, intervalNanos);
         NativeScratch.setTimespec(s.itValue, valueNanos);
@@ -174,6 +185,7 @@ public final class Sys {
     // ---- unistd
 
     public static long read(int fd, MemorySegment buf, long count) {
+        if (FAULTS != null) { long f = FAULTS.read(fd, buf, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Core.READ.invokeExact(s.capture, fd, buf, count), s);
@@ -181,6 +193,7 @@ public final class Sys {
     }
 
     public static long write(int fd, MemorySegment buf, long count) {
+        if (FAULTS != null) { long f = FAULTS.write(fd, buf, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Core.WRITE.invokeExact(s.capture, fd, buf, count), s);
@@ -192,6 +205,7 @@ public final class Sys {
      * value is returned apart from the status because a counter may exceed 2^63.
      */
     public static int readLong(NativeScratch s, int fd) {
+        if (FAULTS != null) { long f = FAULTS.readLong(s, fd); if (f != Faults.PASS) return (int) f; }
         try {
             long r = (long) Core.READ.invokeExact(s.capture, fd, s.longValue, 8L);
             return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
@@ -200,6 +214,7 @@ public final class Sys {
 
     /** Writes one 8-byte counter (eventfd) through the scratch; 0 or -errno. */
     public static int writeLong(int fd, long value) {
+        if (FAULTS != null) { long f = FAULTS.writeLong(fd, value); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         s.setLong(NativeScratch.LONG, value);
         try {
@@ -209,6 +224,7 @@ public final class Sys {
     }
 
     public static int close(int fd) {
+        if (FAULTS != null) { long f = FAULTS.close(fd); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.CLOSE.invokeExact(s.capture, fd), s);
@@ -217,6 +233,7 @@ public final class Sys {
 
     /** pipe2; on success the two fds are in the scratch at {@link NativeScratch#INTS}. */
     public static int pipe2(int flags) {
+        if (FAULTS != null) { long f = FAULTS.pipe2(flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.PIPE2.invokeExact(s.capture, s.ints, flags), s);
@@ -234,6 +251,7 @@ public final class Sys {
     // ---- sockets: addresses and lengths are caller-provided segments (usually the scratch)
 
     public static int socket(int domain, int type, int protocol) {
+        if (FAULTS != null) { long f = FAULTS.socket(domain, type, protocol); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.SOCKET.invokeExact(s.capture, domain, type, protocol), s);
@@ -242,6 +260,7 @@ public final class Sys {
 
     /** socketpair; on success the two fds are in the scratch at {@link NativeScratch#INTS}. */
     public static int socketpair(int domain, int type, int protocol) {
+        if (FAULTS != null) { long f = FAULTS.socketpair(domain, type, protocol); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.SOCKETPAIR.invokeExact(s.capture, domain, type, protocol,
@@ -250,6 +269,7 @@ public final class Sys {
     }
 
     public static int bind(int fd, MemorySegment addr, int len) {
+        if (FAULTS != null) { long f = FAULTS.bind(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.BIND.invokeExact(s.capture, fd, addr, len), s);
@@ -257,6 +277,7 @@ public final class Sys {
     }
 
     public static int listen(int fd, int backlog) {
+        if (FAULTS != null) { long f = FAULTS.listen(fd, backlog); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.LISTEN.invokeExact(s.capture, fd, backlog), s);
@@ -265,6 +286,7 @@ public final class Sys {
 
     /** accept4; {@code addr}/{@code len} may be {@code MemorySegment.NULL}. */
     public static int accept4(int fd, MemorySegment addr, MemorySegment len, int flags) {
+        if (FAULTS != null) { long f = FAULTS.accept4(fd, addr, len, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.ACCEPT4.invokeExact(s.capture, fd, addr, len, flags), s);
@@ -272,6 +294,7 @@ public final class Sys {
     }
 
     public static int connect(int fd, MemorySegment addr, int len) {
+        if (FAULTS != null) { long f = FAULTS.connect(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.CONNECT.invokeExact(s.capture, fd, addr, len), s);
@@ -279,6 +302,7 @@ public final class Sys {
     }
 
     public static int shutdown(int fd, int how) {
+        if (FAULTS != null) { long f = FAULTS.shutdown(fd, how); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.SHUTDOWN.invokeExact(s.capture, fd, how), s);
@@ -286,6 +310,7 @@ public final class Sys {
     }
 
     public static int getsockname(int fd, MemorySegment addr, MemorySegment len) {
+        if (FAULTS != null) { long f = FAULTS.getsockname(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.GETSOCKNAME.invokeExact(s.capture, fd, addr, len), s);
@@ -293,6 +318,7 @@ public final class Sys {
     }
 
     public static int getpeername(int fd, MemorySegment addr, MemorySegment len) {
+        if (FAULTS != null) { long f = FAULTS.getpeername(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.GETPEERNAME.invokeExact(s.capture, fd, addr, len), s);
@@ -300,6 +326,7 @@ public final class Sys {
     }
 
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        if (FAULTS != null) { long f = FAULTS.getsockopt(fd, level, name, value, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.GETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
@@ -307,6 +334,7 @@ public final class Sys {
     }
 
     public static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
+        if (FAULTS != null) { long f = FAULTS.setsockopt(fd, level, name, value, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.SETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
@@ -314,6 +342,7 @@ public final class Sys {
     }
 
     public static long readv(int fd, MemorySegment iov, int count) {
+        if (FAULTS != null) { long f = FAULTS.readv(fd, iov, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.READV.invokeExact(s.capture, fd, iov, count), s);
@@ -321,6 +350,7 @@ public final class Sys {
     }
 
     public static long writev(int fd, MemorySegment iov, int count) {
+        if (FAULTS != null) { long f = FAULTS.writev(fd, iov, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.WRITEV.invokeExact(s.capture, fd, iov, count), s);
@@ -328,6 +358,7 @@ public final class Sys {
     }
 
     public static long send(int fd, MemorySegment buf, long len, int flags) {
+        if (FAULTS != null) { long f = FAULTS.send(fd, buf, len, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.SEND.invokeExact(s.capture, fd, buf, len, flags), s);
@@ -335,6 +366,7 @@ public final class Sys {
     }
 
     public static long recv(int fd, MemorySegment buf, long len, int flags) {
+        if (FAULTS != null) { long f = FAULTS.recv(fd, buf, len, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.RECV.invokeExact(s.capture, fd, buf, len, flags), s);
@@ -342,6 +374,7 @@ public final class Sys {
     }
 
     public static long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
+        if (FAULTS != null) { long f = FAULTS.sendto(fd, buf, len, flags, addr, addrLen); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.SENDTO.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
@@ -350,6 +383,7 @@ public final class Sys {
 
     public static long recvfrom(int fd, MemorySegment buf, long len, int flags, MemorySegment addr,
                                 MemorySegment addrLen) {
+        if (FAULTS != null) { long f = FAULTS.recvfrom(fd, buf, len, flags, addr, addrLen); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.RECVFROM.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
@@ -357,6 +391,7 @@ public final class Sys {
     }
 
     public static long sendmsg(int fd, MemorySegment msg, int flags) {
+        if (FAULTS != null) { long f = FAULTS.sendmsg(fd, msg, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.SENDMSG.invokeExact(s.capture, fd, msg, flags), s);
@@ -364,6 +399,7 @@ public final class Sys {
     }
 
     public static long recvmsg(int fd, MemorySegment msg, int flags) {
+        if (FAULTS != null) { long f = FAULTS.recvmsg(fd, msg, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((long) Sockets.RECVMSG.invokeExact(s.capture, fd, msg, flags), s);
@@ -371,6 +407,7 @@ public final class Sys {
     }
 
     public static int sendmmsg(int fd, MemorySegment msgs, int count, int flags) {
+        if (FAULTS != null) { long f = FAULTS.sendmmsg(fd, msgs, count, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.SENDMMSG.invokeExact(s.capture, fd, msgs, count, flags), s);
@@ -379,6 +416,7 @@ public final class Sys {
 
     /** recvmmsg with no timeout (the socket is non-blocking). */
     public static int recvmmsg(int fd, MemorySegment msgs, int count, int flags) {
+        if (FAULTS != null) { long f = FAULTS.recvmmsg(fd, msgs, count, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Sockets.RECVMMSG.invokeExact(s.capture, fd, msgs, count, flags, MemorySegment.NULL), s);
