@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The reactor against a model of its peers: random sequences of connects (peers connecting,
  * and {@code Reactor.connect} to a peer), sends of 0 B to
  * 1 MiB, pause/resume on either side, server responses, shutdownOutput, close and abort, peer half-close and reset, timers
- * (some cancelled), tasks executed from other threads, and a graceful shutdown. The server is
+ * (some cancelled), tasks executed from other threads, and a graceful shutdown with a reply,
+ * tasks and a timer in flight, then tasks and connects after it (refused or run once). The server is
  * an echo with backpressure; the model predicts, for every connection, how many bytes each side
  * must have received, which end-of-stream the peer sees (none, EOF, reset) and how the server's
  * connection ended (open, orderly, with an I/O error); for timers and tasks, that each ran
@@ -57,6 +58,8 @@ class ReactorModelTest {
     static final Duration SETTLE = Duration.ofSeconds(10);
     static final long LINGER_MILLIS = 50;
     static final int SMALL_BUFFER = 4096;
+    /** Short, so that a close whose peer does not read meets its deadline within a step. */
+    static final Duration CLOSE_FLUSH_TIMEOUT = Duration.ofMillis(500);
 
     private final List<World> worlds = new ArrayList<>();
     private Settings settings;
@@ -77,9 +80,9 @@ class ReactorModelTest {
 
     @Provide
     Arbitrary<Settings> configs() {
-        // A low watermark of 0 is left out: writability would never come back (#8 item 14).
+        // A low watermark of 0: writable again only once the queue is empty (#8 item 14).
         Arbitrary<int[]> watermarks = Arbitraries.of(new int[] {32 * 1024, 64 * 1024}, new int[] {1024, 4096},
-                new int[] {1, 2});
+                new int[] {1, 2}, new int[] {0, 4096}, new int[] {0, 1});
         // Small socket buffers make output queue in the reactor after a few KiB instead of MiBs.
         return Combinators.combine(Arbitraries.of(64 * 1024, 4096, 256), Arbitraries.of(4, 1), watermarks,
                 Arbitraries.of(16 * 1024, 256), Arbitraries.of(false, true))
@@ -119,6 +122,9 @@ class ReactorModelTest {
                 .withAction(1, step(conn.map(ServerShutdownOutput::new)))
                 .withAction(1, step(conn.map(ServerClose::new)))
                 .withAction(1, step(conn.map(ServerAbort::new)))
+                .withAction(1, step(Combinators.combine(conn, Arbitraries.oneOf(Arbitraries.integers().between(0, 4096),
+                                Arbitraries.integers().between(1 << 20, 4 << 20)),
+                        Arbitraries.of(false, true)).as(ServerCloseUnread::new)))
                 .withAction(2, step(Combinators.combine(conn, size, Arbitraries.of(true, false)).as(ServerRespond::new)))
                 .withAction(2, step(conn.map(PeerPause::new)))
                 .withAction(1, step(conn.map(PeerResume::new)))
@@ -128,7 +134,9 @@ class ReactorModelTest {
                         Arbitraries.of(false, true)).as(Timer::new)))
                 .withAction(2, step(Combinators.combine(loop, Arbitraries.integers().between(1, 3),
                         Arbitraries.integers().between(1, 200)).as(Execute::new)))
-                .withAction(1, step(Arbitraries.just(new Shutdown())))
+                .withAction(1, step(Combinators.combine(conn, Arbitraries.integers().between(0, 64 * 1024),
+                        Arbitraries.of(false, true), Arbitraries.integers().between(1, 300), loop,
+                        Arbitraries.integers().between(0, 3)).as(Shutdown::new)))
                 .withMaxTransformations(14);
     }
 
@@ -164,7 +172,11 @@ class ReactorModelTest {
     /** A peer connects to the listener, or ({@code outbound}) the reactor connects to a peer's server socket. */
     record Connect(boolean outbound) implements Op {
         public void apply(World w) throws Exception {
-            if (w.shutdown || w.conns.size() >= MAX_CONNECTIONS) return;
+            if (w.shutdown) {
+                if (outbound) w.connectRefused();
+                return;
+            }
+            if (w.conns.size() >= MAX_CONNECTIONS) return;
             if (outbound) {
                 w.connectOut();
             } else {
@@ -299,12 +311,60 @@ class ReactorModelTest {
      * Whether the server side of {@code k} is in a state the model knows exactly: not while the
      * peer does not read, because then how much the server read and echoed before backpressure
      * stopped it is the kernel's business. Server actions that freeze or hold those counts
-     * (pause, shutdownOutput, respond, close, abort) wait for a reading peer. This also keeps
-     * every close away from a peer that never reads: a close whose flush never ends is #8
-     * item 18, being fixed now by giving it a deadline.
+     * (pause, shutdownOutput, respond, close, abort) wait for a reading peer; a close while the
+     * peer does not read, whose flush has a deadline (#8 item 18), is {@link ServerCloseUnread},
+     * which takes the server's counts on the loop instead.
      */
     static boolean known(Conn k) {
         return !k.peerPaused;
+    }
+
+    /**
+     * The server writes a response of {@code bytes} and closes while its peer does not read
+     * (#8 item 18; the peer stops reading first if it still does): the peer resumes reading at
+     * once ({@code !late}) or only after the close's flush deadline. What the server read and
+     * wrote is taken on the loop when it closes. If nothing is queued then, the close is
+     * orderly; otherwise it either flushes in time (the peer gets everything, then EOF) or meets
+     * its deadline: onClose gets a TimeoutException and the peer a reset after part of the data.
+     * A late peer leaves only the deadline.
+     */
+    record ServerCloseUnread(int c, int bytes, boolean late) implements Op {
+        public void apply(World w) throws Exception {
+            Conn k = w.conn(c);
+            if (k == null || k.peerReset || k.aborted || k.closeOutcomes != null) return;
+            if (k.expectedServerEnd().startsWith("closed")) return;
+            if (!k.peerPaused) new PeerPause(c).apply(w);
+            // Every byte the peer sent is in its kernel, so what the server read is final once it closes.
+            if (!k.peer.awaitWritten(k.sent, Duration.ofSeconds(1))) return;
+            long[] atClose = new long[3];
+            k.onLoop(() -> {
+                Server s = k.server;
+                atClose[0] = s.read.get();
+                if (!s.outputShut) {
+                    byte[] response = new byte[bytes];
+                    for (int i = 0; i < bytes; i++) response[i] = pattern(s.written + i);
+                    s.written += bytes;
+                    s.conn.write(response);
+                }
+                atClose[1] = s.written;
+                atClose[2] = s.conn.queuedBytes();
+                s.conn.close();
+            });
+            k.readFrozen = atClose[0];
+            k.echoFrozen = k.serverOutShut && k.echoFrozen >= 0 ? k.echoFrozen : atClose[1];
+            k.closeRequested = true;
+            k.closeOutcomes = new java.util.LinkedHashMap<>();
+            if (atClose[2] == 0 || !late) k.closeOutcomes.put("closed(null)", "EOF");
+            if (atClose[2] > 0) k.closeOutcomes.put("closed(TimeoutException)", "RESET");
+            if (late) sleep(CLOSE_FLUSH_TIMEOUT.toMillis() + 200);
+            new PeerResume(c).apply(w);
+        }
+
+        @Override
+        public String toString() {
+            return "serverRespondUnread(c" + c + ", " + bytes + " B, then close; peer resumes "
+                    + (late ? "after the deadline" : "at once") + ")";
+        }
     }
 
     record ServerAbort(int c) implements Op {
@@ -417,21 +477,8 @@ class ReactorModelTest {
 
     record Execute(int loop, int threads, int tasks) implements Op {
         public void apply(World w) throws Exception {
-            if (w.shutdown) return;
-            EventLoop l = w.reactor.loops().get(loop);
-            TaskRecord r = new TaskRecord(l, threads, tasks);
-            w.tasks.add(r);
-            Thread[] submitters = new Thread[threads];
-            for (int i = 0; i < threads; i++) {
-                int thread = i;
-                submitters[i] = Thread.ofPlatform().start(() -> {
-                    for (int k = 0; k < tasks; k++) {
-                        int seq = k;
-                        l.execute(() -> r.ran(thread, seq));
-                    }
-                });
-            }
-            for (Thread t : submitters) t.join();
+            // After a shutdown the loop may have terminated: tasks are then refused, never run.
+            for (Thread t : w.submit(w.reactor.loops().get(loop), threads, tasks, !w.shutdown)) t.join();
         }
 
         @Override
@@ -441,23 +488,52 @@ class ReactorModelTest {
     }
 
     /**
-     * A graceful shutdown; nothing acts on the reactor after it. While tasks and timers are
-     * pending at a shutdown, their fate is being redefined (#8 item 15: work in flight must
-     * complete within the grace period), so every step settles them first: none is pending here.
+     * A graceful shutdown with work in flight: a reply of {@code bytes} to connection {@code c},
+     * due after {@code delayMillis} from a timer on its loop or ({@code !timer}) from a worker
+     * thread handing it to the loop, and {@code threads} threads submitting tasks to loop
+     * {@code loop} while the shutdown begins. Within the grace the reply must be written, flushed
+     * and followed by EOF (the handler's {@code onShutdown} closes once it is written), and every
+     * task accepted must run once, in order; one refused never runs.
      */
-    record Shutdown() implements Op {
-        public void apply(World w) {
-            // A paused peer would hold its closing connection until the grace period ends (a
-            // deadline for such a flush is #8 item 18): shut down only when every peer reads.
+    record Shutdown(int c, int bytes, boolean timer, int delayMillis, int loop, int threads) implements Op {
+        Shutdown() {
+            this(-1, 0, false, 0, 0, 0);
+        }
+
+        public void apply(World w) throws Exception {
+            // Shut down only when every peer reads: with a paused one the close's outcome (flushed
+            // or reset at the flush deadline) is modelled by ServerCloseUnread, not here.
             if (w.shutdown || w.conns.stream().anyMatch(k -> k.peerPaused)) return;
+            Conn k = c < 0 ? null : w.conn(c);
+            if (k != null && k.serverOpen() && !k.serverOutShut && known(k)) {
+                Server s = k.server;
+                EventLoop l = s.conn.loop();
+                TimerRecord t = new TimerRecord(l, System.nanoTime() + delayMillis * 1_000_000L);
+                w.timers.add(t);
+                k.extra += bytes;
+                k.onLoop(() -> {
+                    s.pendingReplies++;
+                    if (timer) l.schedule(Duration.ofMillis(delayMillis), () -> s.reply(bytes, t));
+                });
+                if (!timer) {
+                    Thread.ofVirtual().start(() -> {
+                        sleep(delayMillis);
+                        l.execute(() -> s.reply(bytes, t));   // refused: the timer record never runs
+                    });
+                }
+            }
+            Thread[] submitters = threads == 0 ? new Thread[0]
+                    : w.submit(w.reactor.loops().get(loop), threads, 1 + delayMillis % 50, false);
             w.shutdown = true;
-            for (Conn k : w.conns) if (k.serverOpen()) k.serverCloseRequested();
+            for (Conn o : w.conns) if (o.serverOpen()) o.serverCloseRequested();
             w.reactor.shutdown(Duration.ofSeconds(5));
+            for (Thread t : submitters) t.join();
         }
 
         @Override
         public String toString() {
-            return "shutdown";
+            return "shutdown" + (c < 0 ? "" : "(reply to c" + c + ", " + bytes + " B after " + delayMillis + " ms from "
+                    + (timer ? "a timer" : "a worker") + "; " + threads + " threads submitting to loop" + loop + ")");
         }
     }
 
@@ -480,6 +556,7 @@ class ReactorModelTest {
             this.settings = settings;
             try {
                 reactor = settings.apply(Reactor.builder()).loops(2).threadName("model-loop").closeGrace(Duration.ofSeconds(2))
+                        .closeFlushTimeout(CLOSE_FLUSH_TIMEOUT)
                         .linger(Duration.ofMillis(LINGER_MILLIS)).build();
                 listener = reactor.listen(new InetSocketAddress("127.0.0.1", 0), () -> new Server(accepted, settings.smallSocketBuffers()));
                 peerListener = new ServerSocket();
@@ -493,6 +570,33 @@ class ReactorModelTest {
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
+        }
+
+        /**
+         * Starts {@code threads} threads each executing {@code tasks} tasks on {@code l}; if
+         * {@code mustAccept} (no shutdown under way) every task must be accepted, otherwise a
+         * thread stops at the first refusal.
+         */
+        Thread[] submit(EventLoop l, int threads, int tasks, boolean mustAccept) {
+            TaskRecord r = new TaskRecord(l, threads, tasks, mustAccept);
+            this.tasks.add(r);
+            Thread[] submitters = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                int thread = i;
+                submitters[i] = Thread.ofPlatform().start(() -> {
+                    for (int k = 0; k < tasks; k++) {
+                        int seq = k;
+                        try {
+                            l.execute(() -> r.ran(thread, seq));
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            r.refused(thread, seq);
+                            return;
+                        }
+                    }
+                    r.accepted(thread, tasks);
+                });
+            }
+            return submitters;
         }
 
         /** The {@code i}-th connection, or null. */
@@ -520,6 +624,26 @@ class ReactorModelTest {
                 throw new AssertionError("onOpen did not run for the reactor's connection " + conns.size());
             }
             conns.add(new Conn(conns.size(), new Peer(s), server));
+        }
+
+        /** After a shutdown the reactor refuses new connections: its connect fails, no handler opens. */
+        void connectRefused() throws Exception {
+            Server server = new Server(accepted, settings.smallSocketBuffers());
+            CompletableFuture<Connection> opened;
+            try {
+                opened = reactor.connect(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), peerListener.getLocalPort()), server);
+            } catch (java.util.concurrent.RejectedExecutionException refused) {
+                return;
+            }
+            try {
+                opened.get(SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+                throw new AssertionError("reactor.connect succeeded after shutdown");
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertTrue(e.getCause() instanceof java.util.concurrent.RejectedExecutionException,
+                        () -> "reactor.connect after shutdown failed with " + e.getCause());
+            }
+            assertEquals(null, accepted.poll(), "onOpen ran after shutdown");
         }
 
         /** Waits until what is observed is what the model predicts; fails with both if it never is. */
@@ -626,6 +750,19 @@ class ReactorModelTest {
         long peerPausedReceived;
         String peerPausedEnd;
         String serverEndBeforeReset, peerEndBeforeReset, peerEndAfterAbort;
+        /** After a close while the peer did not read: the server's possible ends, each with the peer's. */
+        java.util.Map<String, String> closeOutcomes;
+
+        /** The server end among {@link #closeOutcomes} that happened, or the first if none yet. */
+        String closeOutcome() {
+            String seen = server.end();
+            return closeOutcomes.containsKey(seen) ? seen : closeOutcomes.keySet().iterator().next();
+        }
+
+        /** Whether the close met its flush deadline: the peer gets part of the data, then a reset. */
+        boolean flushTimedOut() {
+            return closeOutcomes != null && closeOutcome().equals("closed(TimeoutException)");
+        }
 
         Conn(int id, Peer peer, Server server) {
             this.id = id;
@@ -664,6 +801,7 @@ class ReactorModelTest {
 
         String expectedServerEnd() {
             if (peerReset) return serverEndBeforeReset.equals("open") ? "closed(IOException)" : serverEndBeforeReset;
+            if (closeOutcomes != null) return closeOutcome();
             if (aborted || closeRequested) return "closed(null)";
             if (peerOutShut && !paused) return "closed(null)";   // end of input: the echo closes
             return "open";
@@ -676,19 +814,20 @@ class ReactorModelTest {
         String expectedPeerEnd() {
             if (peerReset) return peerEndBeforeReset.equals("NONE") ? "LOCAL" : peerEndBeforeReset;
             if (aborted) return peerEndAfterAbort;
+            if (closeOutcomes != null) return closeOutcomes.get(closeOutcome());
             return finSent() ? "EOF" : "NONE";
         }
 
         String expected() {
             String read = peerReset || peerPaused ? "?" : Long.toString(expectedRead());
-            String echo = peerReset ? "?" : Long.toString(peerPaused ? peerPausedReceived : expectedEcho());
+            String echo = peerReset || flushTimedOut() ? "?" : Long.toString(peerPaused ? peerPausedReceived : expectedEcho());
             String serverEnd = peerPaused ? "?" : expectedServerEnd();
             return render(echo, peerPaused ? peerPausedEnd : expectedPeerEnd(), read, serverEnd, -1, -1);
         }
 
         String actual() {
             String read = peerReset || peerPaused ? "?" : Long.toString(server.read.get());
-            String echo = peerReset ? "?" : Long.toString(peer.received.get());
+            String echo = peerReset || flushTimedOut() ? "?" : Long.toString(peer.received.get());
             String serverEnd = peerPaused ? "?" : server.end();
             return render(echo, peer.end, read, serverEnd, peer.badOffset, server.badOffset);
         }
@@ -714,6 +853,8 @@ class ReactorModelTest {
         volatile Connection conn;
         boolean userPaused, outputShut;   // loop thread
         long written;                     // loop thread: the offset of the next byte of output
+        int pendingReplies;               // loop thread: replies due from a timer or a worker
+        boolean closeAfterReply;          // loop thread: onShutdown left the close to the last reply
         final AtomicLong read = new AtomicLong();
         volatile long badOffset = -1;
         final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -759,10 +900,30 @@ class ReactorModelTest {
             if (writable && !userPaused) c.resumeReading();
         }
 
+        /** Closes now, or once the replies in flight are written. */
+        @Override
+        public void onShutdown(Connection c) {
+            if (pendingReplies == 0) c.close();
+            else closeAfterReply = true;
+        }
+
+        /** A reply in flight, on the loop: continues the output's byte pattern, then closes if shutting down. */
+        void reply(int bytes, TimerRecord t) {
+            t.ran();
+            pendingReplies--;
+            if (!conn.isOpen()) return;
+            byte[] response = new byte[bytes];
+            for (int i = 0; i < bytes; i++) response[i] = pattern(written + i);
+            written += bytes;
+            conn.write(response);
+            if (pendingReplies == 0 && closeAfterReply) conn.close();
+        }
+
         @Override
         public void onClose(Connection c, Throwable cause) {
             closed.complete(cause == null ? "closed(null)"
-                    : cause instanceof IOException ? "closed(IOException)" : "closed(" + cause + ")");
+                    : cause instanceof IOException ? "closed(IOException)"
+                    : cause instanceof java.util.concurrent.TimeoutException ? "closed(TimeoutException)" : "closed(" + cause + ")");
         }
 
         String end() {
@@ -951,13 +1112,27 @@ class ReactorModelTest {
     static final class TaskRecord {
         final EventLoop loop;
         final int[] next;      // per submitting thread: the sequence number expected next
+        final int[] accepted;  // per submitting thread: how many tasks execute accepted, -1 until known
         final int tasks;
+        final boolean mustAccept;
         volatile String error;
 
-        TaskRecord(EventLoop loop, int threads, int tasks) {
+        TaskRecord(EventLoop loop, int threads, int tasks, boolean mustAccept) {
             this.loop = loop;
             this.next = new int[threads];
+            this.accepted = new int[threads];
+            java.util.Arrays.fill(accepted, -1);
             this.tasks = tasks;
+            this.mustAccept = mustAccept;
+        }
+
+        synchronized void accepted(int thread, int n) {
+            accepted[thread] = n;
+        }
+
+        synchronized void refused(int thread, int seq) {
+            if (mustAccept) error = "thread " + thread + ": task " + seq + " refused before shutdown";
+            accepted[thread] = seq;
         }
 
         void ran(int thread, int seq) {
@@ -970,13 +1145,14 @@ class ReactorModelTest {
 
         synchronized boolean ok() {
             if (error != null) return false;
-            for (int n : next) if (n != tasks) return false;
+            for (int i = 0; i < next.length; i++) if (accepted[i] < 0 || next[i] != accepted[i]) return false;
             return true;
         }
 
         @Override
         public synchronized String toString() {
-            return "tasks[" + (error != null ? error : java.util.Arrays.toString(next) + " of " + tasks) + "]";
+            return "tasks[" + (error != null ? error : "ran " + java.util.Arrays.toString(next) + " of accepted "
+                    + java.util.Arrays.toString(accepted) + " of " + tasks) + "]";
         }
     }
 
