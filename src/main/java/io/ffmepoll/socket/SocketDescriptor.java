@@ -257,15 +257,6 @@ public abstract sealed class SocketDescriptor extends Descriptor
 
     // ---- the I/O core: results are n, EOF or WOULD_BLOCK; other errors throw
 
-    /**
-     * recv(2) into {@code dst}. For a stream, 0 bytes into a non-empty destination is EOF; a
-     * datagram socket returns 0 for an empty datagram.
-     */
-    final int receive(MemorySegment dst, boolean stream) throws NativeIOException {
-        return readBytes(dst, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);
-    }
-
-
     /** send(2) with MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE. */
     final int send(MemorySegment src, boolean stream) throws NativeIOException {
         return writeBytes(src, stream ? Transfer.STREAM_SOCKET : Transfer.DATAGRAM_SOCKET);

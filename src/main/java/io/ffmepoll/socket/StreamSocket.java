@@ -137,7 +137,7 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
      * @throws IllegalStateException if closed
      */
     public int read(MemorySegment dst) throws NativeIOException {
-        return receive(dst, true);
+        return readBytes(dst, Transfer.STREAM_SOCKET);
     }
 
     /**
