@@ -26,7 +26,9 @@ import java.nio.ByteBuffer;
  * {@link WrongThreadException}, the vectored calls included. In a vectored call a part goes to
  * the kernel by address only when nothing can free it before the call returns (confined to the
  * calling thread, or global); parts of shared or automatic arenas and direct buffers are copied
- * through staging, since another thread could close a shared arena in mid-call.
+ * through staging, since another thread could close a shared arena in mid-call. A close that
+ * races such a copy makes the call throw {@link IllegalStateException}; on JDK 23 and later the
+ * JVM also sets the calling thread's interrupt status when it stops the copy that way.
  * {@snippet :
  * // Edge-triggered: drain until WOULD_BLOCK, then wait for the next edge.
  * for (;;) {
