@@ -111,6 +111,8 @@ public final class EventLoop implements Executor {
     /** Views {@code readBuffer.asSlice(0, n)} by n, made once each (see {@link #readSlice}). */
     private MemorySegment[] readSlices;
     BufferPool pool;
+    /** Times every handler run, for {@link SlowHandlerEvent} (see {@link #endRun}). */
+    private SlowHandlerEvent slow;
 
     /**
      * Loads the classes the loop needs when the process is out of descriptors, before it is:
@@ -615,17 +617,23 @@ public final class EventLoop implements Executor {
     }
 
     private void dispatch(Registration r, int bits) {
-        SlowHandlerEvent jfr = new SlowHandlerEvent();
-        jfr.begin();
+        slow.begin();
         try {
             r.onEvents(bits);
         } catch (Throwable t) {
             crashed(r, t);
         }
-        commit(jfr, r, "events");
+        endRun(r, "events");
     }
 
-    private void commit(SlowHandlerEvent jfr, Object what, String kind) {
+    /**
+     * Ends the handler run {@code slow.begin()} started, recording it when JFR wants it. The
+     * loop's one event object serves every run: handler runs never nest, and an object per run
+     * is only free while escape analysis removes it, which stops once a recording has made
+     * the commit path hot.
+     */
+    private void endRun(Object what, String kind) {
+        SlowHandlerEvent jfr = slow;
         jfr.end();
         if (jfr.shouldCommit()) {
             jfr.loop = index;
@@ -647,14 +655,13 @@ public final class EventLoop implements Executor {
                 markReady(r);
                 continue;
             }
-            SlowHandlerEvent jfr = new SlowHandlerEvent();
-            jfr.begin();
+            slow.begin();
             try {
                 r.onStillReady();
             } catch (Throwable t) {
                 crashed(r, t);
             }
-            commit(jfr, r, "ready");
+            endRun(r, "ready");
         }
     }
 
@@ -672,14 +679,13 @@ public final class EventLoop implements Executor {
                 continue;
             }
             count(TIMERS, 1);
-            SlowHandlerEvent jfr = new SlowHandlerEvent();
-            jfr.begin();
+            slow.begin();
             try {
                 t.task().run();
             } catch (Throwable e) {
                 Log.log(System.Logger.Level.WARNING, "event loop " + index + ": timeout task failed", e);
             }
-            commit(jfr, t.task(), "timer");
+            endRun(t.task(), "timer");
         }
     }
 
@@ -693,14 +699,13 @@ public final class EventLoop implements Executor {
 
     private void runTask(Runnable task) {
         count(TASKS, 1);
-        SlowHandlerEvent jfr = new SlowHandlerEvent();
-        jfr.begin();
+        slow.begin();
         try {
             task.run();
         } catch (Throwable e) {
             Log.log(System.Logger.Level.WARNING, "event loop " + index + ": task failed", e);
         }
-        commit(jfr, task, "task");
+        endRun(task, "task");
     }
 
     private void guarded(Registration r, java.util.function.Consumer<Registration> action) {
@@ -819,7 +824,8 @@ public final class EventLoop implements Executor {
                 pool = new BufferPool(config.writeChunkSize(), 256);
                 // The JVM's first JFR event object sets up JFR's event machinery (over a second
                 // measured on a loaded machine): start-up work, not the first handler call's.
-                new SlowHandlerEvent().begin();
+                slow = new SlowHandlerEvent();
+                slow.begin();
             } finally {
                 started.countDown();
             }
