@@ -201,6 +201,10 @@ public final class Framed implements Handler {
 
     @Override
     public void onClose(Connection c, Throwable cause) {
+        if (c != connection) {   // one refused in onOpen: this one's state belongs to another
+            handler.onClose(c, cause);
+            return;
+        }
         closed = true;
         if (!delivering) release();   // else once onFrame returns: the frame it holds may be in the buffer
         Throwable why = cause;
