@@ -15,7 +15,10 @@ import java.util.Objects;
  * whose messages arrive split over reads, or several to a read.
  * <p><b>Copies.</b> A frame that arrives whole in one read is handed over as a slice of the
  * loop's read buffer, with no copy; when the frame is the whole read and nothing is stripped,
- * as that read buffer itself, with no allocation either. Only the bytes of a frame that a read
+ * as that read buffer itself, with no allocation either (measured: 0 bytes per frame for the
+ * line echo with line ends kept). A stripped header or delimiter, or a frame that shares its
+ * read with others, costs one 40-byte segment view per frame, unless the JIT removes it.
+ * Only the bytes of a frame that a read
  * leaves incomplete are copied, once, into a per-connection native buffer that grows up to the
  * decoder's {@linkplain FrameDecoder#maxFrameLength() maximum}; the next reads complete it there.
  * A frame longer than the maximum closes the connection with a {@link FrameTooLongException},

@@ -38,6 +38,11 @@ final class FramedServer implements AutoCloseable {
 
     /** Serves {@code decoder}; each frame is recorded, then given to {@code then} (may be null). */
     static FramedServer serving(FrameDecoder decoder, FrameHandler then) throws IOException {
+        return serving(() -> decoder, then);
+    }
+
+    /** As {@link #serving(FrameDecoder, FrameHandler)}, with each connection's decoder from {@code decoders}. */
+    static FramedServer serving(Supplier<FrameDecoder> decoders, FrameHandler then) throws IOException {
         FramedServer[] self = new FramedServer[1];
         FrameHandler recorder = new FrameHandler() {
             @Override
@@ -56,7 +61,7 @@ final class FramedServer implements AutoCloseable {
                 self[0].closed.complete(cause == null ? ORDERLY : cause);
             }
         };
-        self[0] = new FramedServer(() -> new Framed(decoder, recorder));
+        self[0] = new FramedServer(() -> new Framed(decoders.get(), recorder));
         return self[0];
     }
 
