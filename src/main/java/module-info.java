@@ -8,6 +8,8 @@
  */
 module io.ffmepoll {
     requires jdk.jfr;
+    // Optional: the loops' JMX beans are registered only where the module is present.
+    requires static java.management;
 
     exports io.ffmepoll.epoll;
     exports io.ffmepoll.socket;
