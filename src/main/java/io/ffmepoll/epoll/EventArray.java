@@ -46,6 +46,8 @@ public final class EventArray implements AutoCloseable {
 
     /**
      * An array for {@code capacity} events.
+     * @param capacity the most events one wait returns, before growing
+     * @return a new array, owning native memory until {@link #close()}
      * @throws IllegalArgumentException unless {@code 0 < capacity <= MAX_CAPACITY}
      */
     public static EventArray allocate(int capacity) {
@@ -55,23 +57,37 @@ public final class EventArray implements AutoCloseable {
         return new EventArray(capacity);
     }
 
-    /** How many events a wait can return. */
+    /**
+     * How many events a wait can return.
+     * @return the current capacity, which {@link #growIfFull(int)} may double
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** The {@code EPOLL*} bits of event {@code i}. */
+    /**
+     * The {@code EPOLL*} bits of event {@code i}.
+     * @param i an index below the count the last wait returned
+     * @return the ready flags, to test with {@link Interest#bits()}
+     * @throws IndexOutOfBoundsException if {@code i} is not below {@link #capacity()}
+     */
     public int events(int i) {
         return EpollEventLayout.events(segment, check(i));
     }
 
-    /** The 64-bit token registered with the fd of event {@code i}. */
+    /**
+     * The 64-bit token registered with the fd of event {@code i}.
+     * @param i an index below the count the last wait returned
+     * @return the token given to {@link Epoll#add} or {@link Epoll#modify}
+     * @throws IndexOutOfBoundsException if {@code i} is not below {@link #capacity()}
+     */
     public long token(int i) {
         return EpollEventLayout.data(segment, check(i));
     }
 
     /**
      * Doubles the capacity if the last wait returned {@code ready == capacity()} events.
+     * @param ready the count the last wait into this array returned
      * @return whether it grew
      */
     public boolean growIfFull(int ready) {

@@ -27,19 +27,29 @@ public final class Pipe implements AutoCloseable {
         this.sink = sink;
     }
 
-    /** Opens a pipe. */
+    /**
+     * Opens a pipe.
+     * @return a new pipe whose two ends are non-blocking and close-on-exec, each closed on its own
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     */
     public static Pipe open() throws NativeIOException {
         Errors.check("pipe2", Sys.pipe2(Linux.O_NONBLOCK() | Linux.O_CLOEXEC()));
         NativeScratch s = NativeScratch.current();
         return new Pipe(new End(s.getInt(NativeScratch.INTS)), new End(s.getInt(NativeScratch.INTS + 4)));
     }
 
-    /** The read end. */
+    /**
+     * The read end.
+     * @return the end to read from
+     */
     public End source() {
         return source;
     }
 
-    /** The write end. */
+    /**
+     * The write end.
+     * @return the end to write to
+     */
     public End sink() {
         return sink;
     }
@@ -67,10 +77,12 @@ public final class Pipe implements AutoCloseable {
 
         /**
          * Reads into {@code dst} (from offset 0, up to its size).
+         * @param dst where the bytes go
          * @return bytes read, {@link #EOF} when the write end is closed and the pipe empty, or
          *         {@link #WOULD_BLOCK}
          * @throws IllegalArgumentException if {@code dst} is read-only
          * @throws IllegalStateException if this end is closed
+         * @throws NativeIOException any error but {@code EAGAIN}
          */
         public int read(MemorySegment dst) throws NativeIOException {
             return readBytes(dst, Transfer.FILE);
@@ -78,7 +90,9 @@ public final class Pipe implements AutoCloseable {
 
         /**
          * Reads into {@code dst} between its position and limit, advancing the position.
+         * @param dst the buffer to fill
          * @return as {@link #read(MemorySegment)}
+         * @throws NativeIOException any error but {@code EAGAIN}
          */
         public int read(ByteBuffer dst) throws NativeIOException {
             return readBytes(dst, Transfer.FILE);
@@ -86,7 +100,11 @@ public final class Pipe implements AutoCloseable {
 
         /**
          * Reads into {@code dst[offset, offset+length)}.
+         * @param dst the array to fill
+         * @param offset where in {@code dst} the bytes go
+         * @param length at most this many bytes
          * @return as {@link #read(MemorySegment)}
+         * @throws NativeIOException any error but {@code EAGAIN}
          */
         public int read(byte[] dst, int offset, int length) throws NativeIOException {
             return readBytes(dst, offset, length, Transfer.FILE);
@@ -94,6 +112,7 @@ public final class Pipe implements AutoCloseable {
 
         /**
          * Writes from {@code src} (all of it, from offset 0).
+         * @param src the bytes to write
          * @return bytes written (possibly fewer than asked), or {@link #WOULD_BLOCK}
          * @throws NativeIOException EPIPE when the read end is closed
          * @throws IllegalStateException if this end is closed
@@ -104,7 +123,9 @@ public final class Pipe implements AutoCloseable {
 
         /**
          * Writes the bytes between {@code src}'s position and limit, advancing the position.
+         * @param src the buffer to write from
          * @return as {@link #write(MemorySegment)}
+         * @throws NativeIOException EPIPE when the read end is closed
          */
         public int write(ByteBuffer src) throws NativeIOException {
             return writeBytes(src, Transfer.FILE);
@@ -112,7 +133,11 @@ public final class Pipe implements AutoCloseable {
 
         /**
          * Writes {@code src[offset, offset+length)}.
+         * @param src the array to write from
+         * @param offset the first byte to write
+         * @param length how many bytes to write
          * @return as {@link #write(MemorySegment)}
+         * @throws NativeIOException EPIPE when the read end is closed
          */
         public int write(byte[] src, int offset, int length) throws NativeIOException {
             return writeBytes(src, offset, length, Transfer.FILE);
