@@ -175,17 +175,26 @@ public final class EventLoop implements Executor {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    /** This loop's index in its reactor, 0-based. */
+    /**
+     * This loop's index in its reactor, 0-based.
+     * @return 0 to the number of loops less one
+     */
     public int index() {
         return index;
     }
 
-    /** The reactor this loop belongs to. */
+    /**
+     * The reactor this loop belongs to.
+     * @return the owning reactor
+     */
     public Reactor reactor() {
         return reactor;
     }
 
-    /** Whether the calling thread is this loop's thread. */
+    /**
+     * Whether the calling thread is this loop's thread.
+     * @return true only on this loop's own thread
+     */
     public boolean inEventLoop() {
         return Thread.currentThread() == thread;
     }
@@ -195,12 +204,18 @@ public final class EventLoop implements Executor {
         return Thread.currentThread() instanceof LoopThread;
     }
 
-    /** Whether shutdown has been requested. */
+    /**
+     * Whether shutdown has been requested.
+     * @return true once shutdown has begun, grace period included
+     */
     public boolean isShuttingDown() {
         return runState != RUNNING;
     }
 
-    /** Whether the loop thread has finished and released its descriptors. */
+    /**
+     * Whether the loop thread has finished and released its descriptors.
+     * @return true once the loop has ended
+     */
     public boolean isTerminated() {
         return terminated.getCount() == 0;
     }
@@ -238,6 +253,9 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop after {@code delay}.
+     * @param delay how long from now
+     * @param task what to run, on the loop thread
+     * @return a handle that can cancel the task
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public Timeout schedule(Duration delay, Runnable task) {
@@ -252,6 +270,10 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop after {@code delay} {@code unit}s.
+     * @param delay how long from now, in {@code unit}s
+     * @param unit the unit of {@code delay}
+     * @param task what to run, on the loop thread
+     * @return a handle that can cancel the task
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public Timeout schedule(long delay, TimeUnit unit, Runnable task) {
@@ -260,6 +282,9 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop once {@link System#nanoTime()} reaches {@code deadline}.
+     * @param deadline a {@link System#nanoTime()} value
+     * @param task what to run, on the loop thread
+     * @return a handle that can cancel the task
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public Timeout scheduleAt(long deadline, Runnable task) {
@@ -275,6 +300,9 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop and completes the future with its result or exception.
+     * @param <T> the task's result type
+     * @param task what to run, on the loop thread
+     * @return a future completed on the loop thread
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public <T> CompletableFuture<T> submit(Callable<T> task) {
@@ -302,6 +330,9 @@ public final class EventLoop implements Executor {
      * TcpStream s = ...;                         // e.g. accepted elsewhere
      * Connection c = loop.register(s, new Echo()).join();
      * }
+     * @param socket an open non-blocking socket; the loop owns it from this call on
+     * @param handler serves the connection
+     * @return a future completed with the connection, after {@link Handler#onOpen}
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
         Objects.requireNonNull(socket, "socket");
@@ -367,6 +398,7 @@ public final class EventLoop implements Executor {
     /**
      * This loop's counters now. Callable from any thread. Wait and work time include the phase
      * in progress (an idle loop's current wait counts as waiting before it returns).
+     * @return a snapshot of this loop's counters
      */
     public LoopCounters counters() {
         AtomicLongArray c = counters;
