@@ -6,7 +6,8 @@
  * jextract bindings and the downcall handles built from them stay internal.
  */
 module io.ffmepoll {
-    requires jdk.jfr;
+    // Optional: the reactor records its SlowHandler event only where the runtime has JFR.
+    requires static jdk.jfr;
 
     exports io.ffmepoll.epoll;
     exports io.ffmepoll.socket;

@@ -112,7 +112,7 @@ public final class EventLoop implements Executor {
     private MemorySegment[] readSlices;
     BufferPool pool;
     /** Times every handler run, for {@link SlowHandlerEvent} (see {@link #endRun}). */
-    private SlowHandlerEvent slow;
+    private HandlerTimer slow;
 
     /**
      * Loads the classes the loop needs when the process is out of descriptors, before it is:
@@ -121,7 +121,7 @@ public final class EventLoop implements Executor {
      */
     private static final Class<?>[] PRELOADED = {
             Log.class, Timeout.class, Acceptor.class, Connection.class, DatagramEndpoint.class, BufferPool.class,
-            BufferPool.Chunk.class, SlowHandlerEvent.class, LoopCounters.class, NativeIOException.class,
+            BufferPool.Chunk.class, HandlerTimer.class, LoopCounters.class, NativeIOException.class,
             io.ffmepoll.epoll.ClosedDescriptorException.class, io.ffmepoll.epoll.Errors.class,
             java.util.concurrent.CancellationException.class, java.util.concurrent.TimeoutException.class,
             java.io.IOException.class};
@@ -658,21 +658,9 @@ public final class EventLoop implements Executor {
         endRun(r, "events");
     }
 
-    /**
-     * Ends the handler run {@code slow.begin()} started, recording it when JFR wants it. The
-     * loop's one event object serves every run: handler runs never nest, and an object per run
-     * is only free while escape analysis removes it, which stops once a recording has made
-     * the commit path hot.
-     */
+    /** Ends the handler run {@code slow.begin()} started, recording it when JFR wants it. */
     private void endRun(Object what, String kind) {
-        SlowHandlerEvent jfr = slow;
-        jfr.end();
-        if (jfr.shouldCommit()) {
-            jfr.loop = index;
-            jfr.handler = what instanceof Connection c ? c.handlerName() : what.getClass().getName();
-            jfr.kind = kind;
-            jfr.commit();
-        }
+        slow.end(index, what, kind);
     }
 
     private void serveStillReady() {
@@ -856,7 +844,7 @@ public final class EventLoop implements Executor {
                 pool = new BufferPool(config.writeChunkSize(), 256);
                 // The JVM's first JFR event object sets up JFR's event machinery (over a second
                 // measured on a loaded machine): start-up work, not the first handler call's.
-                slow = new SlowHandlerEvent();
+                slow = new HandlerTimer();
                 slow.begin();
             } finally {
                 started.countDown();
