@@ -3,6 +3,7 @@ package io.ffmepoll.epoll;
 import io.ffmepoll.internal.gen.Linux;
 import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.sys.Leases;
+import io.ffmepoll.internal.sys.NativeAccess;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 import io.ffmepoll.socket.ReceivedDescriptor;
@@ -34,6 +35,10 @@ import java.util.Objects;
  */
 public abstract sealed class Descriptor implements AutoCloseable
         permits Epoll, EventFd, TimerFd, Pipe.End, SocketDescriptor, ReceivedDescriptor {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     /** An I/O result: end of stream. */
     public static final int EOF = -1;

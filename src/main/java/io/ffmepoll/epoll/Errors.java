@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeAccess;
 import io.ffmepoll.internal.sys.Sys;
 
 /**
@@ -30,6 +31,10 @@ import io.ffmepoll.internal.sys.Sys;
  * }
  */
 public final class Errors {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     // errno numbers as compile-time constants, so that `case Errors.EAGAIN ->` compiles: the
     // generated bindings expose them as methods, which are not constant expressions. The values

@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.sys.EpollEventLayout;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,10 @@ import java.lang.foreign.MemorySegment;
  * }
  */
 public final class EventArray implements AutoCloseable {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     /** The most events one array holds after growing. */
     public static final int MAX_CAPACITY = 1 << 16;

@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.util.StringJoiner;
 
@@ -16,6 +17,10 @@ import java.util.StringJoiner;
  * }
  */
 public final class Interest {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     /** Readable: data, a pending connection, or end of stream ({@code EPOLLIN}). */
     public static final Interest IN = new Interest(Linux.EPOLLIN());

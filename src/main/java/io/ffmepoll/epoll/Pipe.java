@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeAccess;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
@@ -18,6 +19,10 @@ import java.nio.ByteBuffer;
  * }
  */
 public final class Pipe implements AutoCloseable {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     private final End source;
     private final End sink;

@@ -1,9 +1,10 @@
 package io.ffmepoll.socket;
 
-import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.gen.mmsghdr;
 import io.ffmepoll.internal.gen.msghdr;
 import io.ffmepoll.internal.gen.sockaddr_in6;
+import io.ffmepoll.internal.sys.IoScratch;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,6 +33,10 @@ import java.util.Objects;
  * A batch is used by one thread at a time.
  */
 public final class DatagramBatch implements AutoCloseable {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     private static final long HEADER = mmsghdr.sizeof();
     private static final long MSG_LEN = mmsghdr.msg_len$offset();

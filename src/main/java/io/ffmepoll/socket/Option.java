@@ -1,6 +1,7 @@
 package io.ffmepoll.socket;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.util.Objects;
 
@@ -23,6 +24,10 @@ import java.util.Objects;
  * @param <T> the value type: {@link Boolean} or {@link Integer}
  */
 public final class Option<T> {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     enum Kind { BOOLEAN, INT, LINGER }
 
