@@ -116,6 +116,16 @@ public final class Pipe implements AutoCloseable {
         }
 
         /**
+         * Reads into {@code dst} from its start, as {@code read(dst, 0, dst.length)}.
+         * @param dst the array to fill
+         * @return as {@link #read(MemorySegment)}
+         * @throws NativeIOException any error but {@code EAGAIN}
+         */
+        public int read(byte[] dst) throws NativeIOException {
+            return read(dst, 0, dst.length);
+        }
+
+        /**
          * Writes from {@code src} (all of it, from offset 0).
          * @param src the bytes to write
          * @return bytes written (possibly fewer than asked), or {@link #WOULD_BLOCK}
@@ -146,6 +156,16 @@ public final class Pipe implements AutoCloseable {
          */
         public int write(byte[] src, int offset, int length) throws NativeIOException {
             return writeBytes(src, offset, length, Transfer.FILE);
+        }
+
+        /**
+         * Writes the whole of {@code src}, as {@code write(src, 0, src.length)}.
+         * @param src the bytes to write
+         * @return as {@link #write(MemorySegment)}
+         * @throws NativeIOException EPIPE when the read end is closed
+         */
+        public int write(byte[] src) throws NativeIOException {
+            return write(src, 0, src.length);
         }
     }
 }

@@ -170,6 +170,16 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
     }
 
     /**
+     * Reads into {@code dst} from its start, as {@code read(dst, 0, dst.length)}.
+     * @param dst the array to fill
+     * @return as {@link #read(MemorySegment)}
+     * @throws NativeIOException as {@link #read(MemorySegment)}
+     */
+    public int read(byte[] dst) throws NativeIOException {
+        return read(dst, 0, dst.length);
+    }
+
+    /**
      * Scattering read ({@code readv}) into {@code dsts[offset, offset+length)}, filled in order.
      * @param dsts the segments to fill
      * @param offset the first segment to use
@@ -228,6 +238,16 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
      */
     public int write(byte[] src, int offset, int length) throws NativeIOException {
         return writeBytes(src, offset, length, Transfer.STREAM_SOCKET);
+    }
+
+    /**
+     * Writes the whole of {@code src}, as {@code write(src, 0, src.length)}.
+     * @param src the bytes to write
+     * @return as {@link #write(MemorySegment)}: possibly fewer than {@code src.length}
+     * @throws NativeIOException as {@link #write(MemorySegment)}
+     */
+    public int write(byte[] src) throws NativeIOException {
+        return write(src, 0, src.length);
     }
 
     /**
