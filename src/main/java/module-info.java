@@ -7,7 +7,8 @@
  * handles built from them stay internal.
  */
 module io.ffmepoll {
-    requires jdk.jfr;
+    // Optional: the reactor records its SlowHandler event only where the runtime has JFR.
+    requires static jdk.jfr;
     // Optional: the loops' JMX beans are registered only where the module is present.
     requires static java.management;
 
