@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,7 +27,7 @@ public class EchoAllocationTest {
 
     @Test
     void echoLoopAllocatesNothingPerMessage() {
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
             double best = loopBytesPerEcho();
             assertTrue(best < 1.0, best + " bytes allocated by the loop per echoed message");
         });
@@ -41,7 +42,7 @@ public class EchoAllocationTest {
      */
     @Test
     void echoLoopAllocatesNothingPerMessageWhileJfrRecordsEveryHandlerRun() {
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
             try (Recording rec = new Recording()) {
                 rec.enable("io.ffmepoll.SlowHandler").withThreshold(Duration.ZERO);
                 rec.setToDisk(false);
@@ -73,8 +74,10 @@ public class EchoAllocationTest {
             int perRound = 20_000;
             double best = Double.MAX_VALUE;
             // Early rounds run interpreted or C1-compiled code, which allocates where C2 does
-            // not; steady state is the best round.
-            for (int round = 0; round < 8 && best > 0; round++) {
+            // not; steady state is the best round. Under load the JIT compiles late: go on past
+            // 8 rounds, for up to 40 s, until a round allocates nothing.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            for (int round = 0; (round < 8 || System.nanoTime() - deadline < 0) && best > 0; round++) {
                 long before = THREADS.getThreadAllocatedBytes(loopThread);
                 for (int i = 0; i < perRound; i++) {
                     out.write(message);
