@@ -22,11 +22,12 @@ import javax.net.ssl.SSLSession;
  * {@link TlsHandler} sees.
  * <p><b>Buffers and copies.</b> Input is decrypted straight from the loop's read buffer; only a
  * record cut by the end of a read (or input left while reading is paused) is copied aside,
- * into a buffer of one packet plus what one read returned at most. Plaintext is decrypted into
- * one application buffer per connection and handed to {@link TlsHandler#onRead}; written
- * plaintext is encrypted into one packet buffer that goes to {@link Connection#write}, which
- * sends it at once or queues what the socket does not take. Those encryptions and
- * decryptions are the copies the engine forces; there are no others on the way.
+ * into a per-connection buffer of one packet plus what one read returned at most. Plaintext is
+ * decrypted into an application buffer and handed to {@link TlsHandler#onRead}; written
+ * plaintext is encrypted into a packet buffer that goes to {@link Connection#write}, which
+ * sends it at once or queues what the socket does not take. Those two buffers are shared by
+ * the loop's connections (each is empty again before the call that filled it returns). The
+ * encryptions and decryptions are the copies the engine forces; there are no others on the way.
  * <p><b>Backpressure.</b> Writes are encrypted at once, so everything in flight is the
  * connection's queued ciphertext: {@link #isWritable()}, {@link #queuedBytes()}, the reactor's
  * watermarks and its {@code maxQueuedBytes} bound apply to it unchanged, and
@@ -52,15 +53,11 @@ public final class TlsConnection {
     private final Adapter adapter = new Adapter();
     private final CompletableFuture<TlsConnection> handshake = new CompletableFuture<>();
 
-    private Connection connection;
-    /** Ciphertext kept between reads, in write mode (position = bytes kept). */
-    private ByteBuffer netIn;
-    /** Plaintext from one unwrap; cleared after each delivery. */
-    private ByteBuffer appIn;
-    private MemorySegment appInSegment;
-    /** Ciphertext from wrap, in write mode; handed to the connection by {@link #flush()}. */
-    private ByteBuffer netOut;
-    private MemorySegment netOutSegment;
+    private volatile Connection connection;
+    /** Ciphertext kept between reads, in write mode (position = bytes kept); made when first needed. */
+    private ByteBuffer netIn = EMPTY;
+    /** The loop's plaintext buffer (cleared after each delivery) and ciphertext buffer (flushed before each return). */
+    private LoopBuffers shared;
 
     private Timeout handshakeTimer;
     private volatile boolean handshakeDone;
@@ -79,11 +76,6 @@ public final class TlsConnection {
         this.tls = tls;
         this.engine = engine;
         this.handler = handler;
-        SSLSession s = engine.getSession();
-        netIn = allocate(s.getPacketBufferSize());
-        setAppIn(allocate(s.getApplicationBufferSize()));
-        // Room for several records: one Connection.write (one send) carries them together.
-        setNetOut(allocate(4 * s.getPacketBufferSize()));
     }
 
     Handler adapter() {
@@ -284,6 +276,8 @@ public final class TlsConnection {
             unwrap(netIn);
         } finally {
             netIn.compact();
+            // A buffer grown for input kept while paused goes back to one packet once empty.
+            if (netIn.position() == 0 && netIn.capacity() > engine.getSession().getPacketBufferSize()) netIn = EMPTY;
         }
     }
 
@@ -291,9 +285,8 @@ public final class TlsConnection {
     private void keep(ByteBuffer src) {
         if (netIn.remaining() < src.remaining()) {
             int need = netIn.position() + src.remaining();
-            ByteBuffer bigger = allocate(Math.max(need, engine.getSession().getPacketBufferSize()));
-            netIn.flip();
-            bigger.put(netIn);
+            ByteBuffer bigger = LoopBuffers.allocate(Math.max(need, engine.getSession().getPacketBufferSize()), tls.directBuffers());
+            if (netIn.position() > 0) bigger.put(netIn.flip());
             netIn = bigger;
         }
         netIn.put(src);
@@ -301,6 +294,9 @@ public final class TlsConnection {
 
     /** Decrypts whole records from {@code src}, running the handshake and delivering plaintext. */
     private void unwrap(ByteBuffer src) {
+        LoopBuffers b = shared;
+        b.ensureAppIn(engine.getSession().getApplicationBufferSize());
+        b.appIn.clear();
         try {
             for (;;) {
                 if (closed || failure != null || closeRequested) return;
@@ -319,7 +315,7 @@ public final class TlsConnection {
                     continue;
                 }
                 if (inboundDone || !src.hasRemaining() || (paused && handshakeDone)) return;
-                SSLEngineResult r = engine.unwrap(src, appIn);
+                SSLEngineResult r = engine.unwrap(src, b.appIn);
                 switch (r.getStatus()) {
                     case BUFFER_UNDERFLOW -> {
                         return;   // a partial record: the caller keeps it
@@ -327,9 +323,7 @@ public final class TlsConnection {
                     case BUFFER_OVERFLOW -> {
                         // The session's application buffer size grew (it can, once negotiated).
                         deliver();
-                        if (appIn.capacity() < engine.getSession().getApplicationBufferSize()) {
-                            setAppIn(allocate(engine.getSession().getApplicationBufferSize()));
-                        }
+                        b.ensureAppIn(engine.getSession().getApplicationBufferSize());
                         continue;
                     }
                     case CLOSED -> {
@@ -355,12 +349,11 @@ public final class TlsConnection {
     /** Encrypts all of {@code src}, handing the records to the connection. */
     private void wrap(ByteBuffer src) throws SSLException {
         int packet = engine.getSession().getPacketBufferSize();
+        LoopBuffers b = shared;
+        b.ensureNetOut(packet);
         while (src.hasRemaining()) {
-            if (netOut.remaining() < packet) {
-                flush();
-                if (netOut.capacity() < packet) setNetOut(allocate(4 * packet));
-            }
-            SSLEngineResult r = engine.wrap(src, netOut);
+            if (b.netOut.remaining() < packet) flush();
+            SSLEngineResult r = engine.wrap(src, b.netOut);
             switch (r.getStatus()) {
                 case BUFFER_OVERFLOW -> flush();
                 case CLOSED -> throw new IllegalStateException("connection is closed for output");
@@ -373,13 +366,15 @@ public final class TlsConnection {
 
     /** Produces what the engine has to send on its own (handshake messages, alerts, close_notify) and sends it. */
     private void wrapHandshake() throws SSLException {
+        LoopBuffers b = shared;
+        b.ensureNetOut(engine.getSession().getPacketBufferSize());
         try {
             while (!engine.isOutboundDone() || engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
                 // also after closeOutbound: the close_notify (or an alert) is still to be wrapped
-                SSLEngineResult r = engine.wrap(EMPTY, netOut);
+                SSLEngineResult r = engine.wrap(EMPTY, b.netOut);
                 if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                    if (netOut.position() == 0) setNetOut(allocate(4 * engine.getSession().getPacketBufferSize()));
                     flush();
+                    b.ensureNetOut(engine.getSession().getPacketBufferSize());
                     continue;
                 }
                 afterHandshakeStep(r.getHandshakeStatus());
@@ -430,9 +425,10 @@ public final class TlsConnection {
 
     /** Hands the decrypted plaintext to the handler. */
     private void deliver() {
-        int n = appIn.position();
+        LoopBuffers b = shared;
+        int n = b.appIn.position();
         if (n == 0) return;
-        appIn.clear();
+        b.appIn.clear();
         if (!opened) {
             // Data the peer sent right behind its last handshake message (TLS 1.3 allows it):
             // the handler is told it is open first.
@@ -440,7 +436,7 @@ public final class TlsConnection {
             open();
             if (closed || closeRequested) return;
         }
-        handler.onRead(this, n == appInSegment.byteSize() ? appInSegment : appInSegment.asSlice(0, n));
+        handler.onRead(this, n == b.appInSegment.byteSize() ? b.appInSegment : b.appInSegment.asSlice(0, n));
     }
 
     /** The peer's close_notify arrived. */
@@ -493,26 +489,16 @@ public final class TlsConnection {
         connection.abort();
     }
 
-    /** Hands the ciphertext in {@link #netOut} to the connection. */
+    /**
+     * Hands the ciphertext in the loop's buffer to the connection, which sends or copies it
+     * before it returns (its documented contract): the buffer is free again for any connection.
+     */
     private void flush() {
-        int n = netOut.position();
+        LoopBuffers b = shared;
+        int n = b.netOut.position();
         if (n == 0) return;
-        netOut.clear();
-        if (connection.isOpen()) connection.write(n == netOutSegment.byteSize() ? netOutSegment : netOutSegment.asSlice(0, n));
-    }
-
-    private ByteBuffer allocate(int size) {
-        return tls.directBuffers() ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
-    }
-
-    private void setAppIn(ByteBuffer b) {
-        appIn = b;
-        appInSegment = MemorySegment.ofBuffer(b);
-    }
-
-    private void setNetOut(ByteBuffer b) {
-        netOut = b;
-        netOutSegment = MemorySegment.ofBuffer(b);
+        b.netOut.clear();
+        if (connection.isOpen()) connection.write(n == b.netOutSegment.byteSize() ? b.netOutSegment : b.netOutSegment.asSlice(0, n));
     }
 
     private void checkThread() {
@@ -532,6 +518,7 @@ public final class TlsConnection {
         @Override
         public void onOpen(Connection c) {
             connection = c;
+            shared = LoopBuffers.current(tls.directBuffers());
             handshakeTimer = c.loop().schedule(tls.handshakeTimeoutNanos(), java.util.concurrent.TimeUnit.NANOSECONDS,
                     TlsConnection.this::handshakeTimedOut);
             try {
