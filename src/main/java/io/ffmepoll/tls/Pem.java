@@ -91,10 +91,21 @@ public final class Pem {
      * @throws GeneralSecurityException a key that does not fit the JDK's key store
      */
     public static SSLContext serverContext(Path certificateChain, Path privateKey) throws IOException, GeneralSecurityException {
-        List<X509Certificate> chain = certificates(certificateChain);
-        PrivateKey key = privateKey(privateKey);
+        return serverContext(privateKey(privateKey), certificates(certificateChain));
+    }
+
+    /**
+     * A TLS context that presents {@code chain} (the server's own certificate first) with
+     * {@code key}, however they were obtained (PEM files, a key store, generated).
+     * @throws GeneralSecurityException a key that does not fit the chain or the JDK's key store
+     */
+    public static SSLContext serverContext(PrivateKey key, List<X509Certificate> chain) throws GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
+        try {
+            ks.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException("empty PKCS12 key store: " + e.getMessage(), e);
+        }
         char[] none = new char[0];
         ks.setKeyEntry("key", key, none, chain.toArray(new X509Certificate[0]));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

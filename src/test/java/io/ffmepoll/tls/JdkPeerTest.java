@@ -140,6 +140,38 @@ class JdkPeerTest {
         });
     }
 
+    /**
+     * Our close sends close_notify: our own server tells it from a bare FIN (the JDK's SSLSocket
+     * does not: it reads -1 either way), so both ends here are this layer.
+     */
+    @Test
+    void closeSendsCloseNotifyWhichThePeerSeesAsAnOrderlyEnd() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            Tls server = Tls.server(certs.serverContext()).build();
+            Recorder serverSide = new Recorder(true);
+            Tls client = Tls.client(certs.clientContext()).build();
+            try (Listener l = reactor.listen(new InetSocketAddress("127.0.0.1", 0), server.handlers(() -> serverSide))) {
+                Recorder clientSide = new Recorder(false) {
+                    @Override
+                    public void onOpen(TlsConnection c) {
+                        super.onOpen(c);
+                        c.write(new byte[] {9});
+                    }
+
+                    @Override
+                    public void onRead(TlsConnection c, MemorySegment data) {
+                        super.onRead(c, data);
+                        c.close();
+                    }
+                };
+                client.connect(reactor, "localhost", l.port(), clientSide).get(10, TimeUnit.SECONDS);
+                serverSide.endOfInput.get(5, TimeUnit.SECONDS);
+                assertNull(serverSide.closed.get(5, TimeUnit.SECONDS), "the server saw a truncation, not close_notify");
+                assertNull(clientSide.closed.get(5, TimeUnit.SECONDS));
+            }
+        });
+    }
+
     /** Counts the client's checks of a server certificate: a resumed handshake has no certificate to check. */
     static final class CountingTrustManager extends X509ExtendedTrustManager {
         final X509ExtendedTrustManager delegate;

@@ -15,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -71,16 +70,8 @@ public record ServerTls(PrivateKey key, X509Certificate[] chain) {
     }
 
     /** A JDK context presenting this key and chain. */
-    public SSLContext context() throws GeneralSecurityException, IOException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        char[] none = new char[0];
-        ks.setKeyEntry("server", key, none, chain);
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, none);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return ctx;
+    public SSLContext context() throws GeneralSecurityException {
+        return Pem.serverContext(key, List.of(chain));
     }
 
     /**

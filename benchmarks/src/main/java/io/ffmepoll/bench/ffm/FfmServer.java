@@ -77,7 +77,7 @@ public final class FfmServer {
             secure = Tls.server(material.context()).applicationProtocols(proto.equals("http") ? new String[] {"http/1.1"} : new String[0])
                     .build();
         }
-        Supplier<Handler> echo = InjectedLeak.wrap(leak, secure != null ? secure.handlers(TlsEchoHandler::new) : EchoHandler::new);
+        Supplier<Handler> echo = InjectedLeak.wrap(leak, secure != null ? secure.handlers(EchoHandler::new) : EchoHandler::new);
         Supplier<Handler> http = InjectedLeak.wrap(leak, secure != null ? secure.handlers(HttpHandler::new) : HttpHandler::new);
 
         Reactor reactor = Reactor.builder().loops(loops).threadName("ffm-" + proto).build();
@@ -163,8 +163,11 @@ public final class FfmServer {
         System.exit(2);
     }
 
-    /** Echo: every byte back, in order; stops reading while the peer does not keep up. */
-    static final class EchoHandler implements Handler {
+    /**
+     * Echo: every byte back, in order; stops reading while the peer does not keep up. The same
+     * handler serves plain TCP and, as a {@link TlsHandler}, the plaintext side of TLS.
+     */
+    static final class EchoHandler implements Handler, TlsHandler {
         @Override
         public void onRead(Connection c, MemorySegment data) {
             if (!c.write(data)) c.pauseReading();
@@ -174,10 +177,7 @@ public final class FfmServer {
         public void onWritabilityChanged(Connection c, boolean writable) {
             if (writable) c.resumeReading();
         }
-    }
 
-    /** Echo over TLS: the same backpressure, on the plaintext side. */
-    static final class TlsEchoHandler implements TlsHandler {
         @Override
         public void onRead(TlsConnection c, MemorySegment data) {
             if (!c.write(data)) c.pauseReading();

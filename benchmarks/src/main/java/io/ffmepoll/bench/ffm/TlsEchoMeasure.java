@@ -63,7 +63,7 @@ public final class TlsEchoMeasure {
         MemorySegment message = Arena.global().allocate(size).fill((byte) 'x');
         try (Reactor s = Reactor.builder().loops(1).threadName("measure-server").build();
              Reactor c = Reactor.builder().loops(1).threadName("measure-client").build();
-             Listener l = s.listen(new InetSocketAddress("127.0.0.1", 0), server.handlers(FfmServer.TlsEchoHandler::new))) {
+             Listener l = s.listen(new InetSocketAddress("127.0.0.1", 0), server.handlers(FfmServer.EchoHandler::new))) {
             List<TlsConnection> open = new ArrayList<>();
             for (int i = 0; i < conns; i++) {
                 open.add(client.connect(c, new InetSocketAddress("127.0.0.1", l.port()), "localhost", new TlsHandler() {
