@@ -44,6 +44,8 @@ public final class Pem {
      * The certificates in {@code file}, in file order (a server's chain: its own first).
      * @throws IOException unreadable file, or no certificate in it
      * @throws CertificateException a block that does not parse
+     * @param file a PEM file
+     * @return its certificates
      */
     public static List<X509Certificate> certificates(Path file) throws IOException, CertificateException {
         List<byte[]> blocks = blocks(Files.readString(file, StandardCharsets.US_ASCII), "CERTIFICATE");
@@ -59,6 +61,8 @@ public final class Pem {
      * @throws IOException unreadable file, no key in it, or a format this does not read (the
      *         message says how to convert it)
      * @throws InvalidKeySpecException a key of no known algorithm
+     * @param file a PEM file
+     * @return its key
      */
     public static PrivateKey privateKey(Path file) throws IOException, InvalidKeySpecException {
         String text = Files.readString(file, StandardCharsets.US_ASCII);
@@ -89,6 +93,9 @@ public final class Pem {
      * in {@code privateKey}, and trusts the JDK's default authorities (for client certificates).
      * @throws IOException unreadable or malformed files (see {@link #privateKey})
      * @throws GeneralSecurityException a key that does not fit the JDK's key store
+     * @param certificateChain PEM certificates, the server's first
+     * @param privateKey its PKCS#8 key, PEM
+     * @return a server context
      */
     public static SSLContext serverContext(Path certificateChain, Path privateKey) throws IOException, GeneralSecurityException {
         return serverContext(privateKey(privateKey), certificates(certificateChain));
@@ -98,6 +105,9 @@ public final class Pem {
      * A TLS context that presents {@code chain} (the server's own certificate first) with
      * {@code key}, however they were obtained (PEM files, a key store, generated).
      * @throws GeneralSecurityException a key that does not fit the chain or the JDK's key store
+     * @param key the private key
+     * @param chain the certificates, the server's first
+     * @return a server context
      */
     public static SSLContext serverContext(PrivateKey key, List<X509Certificate> chain) throws GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -118,6 +128,10 @@ public final class Pem {
     /**
      * A TLS context that trusts exactly the certificates in {@code trusted} (a private CA, or a
      * self-signed server certificate), for clients.
+     * @param trusted PEM certificates to trust
+     * @return a client context
+     * @throws IOException unreadable or malformed file
+     * @throws GeneralSecurityException a certificate the JDK's key store refuses
      */
     public static SSLContext trustingContext(Path trusted) throws IOException, GeneralSecurityException {
         KeyStore ts = KeyStore.getInstance("PKCS12");

@@ -60,17 +60,28 @@ public final class Tls {
         this.directBuffers = b.directBuffers;
     }
 
-    /** Settings for the server side, with the context's key material. Any thread. */
+    /**
+     * Settings for the server side, with the context's key material. Any thread.
+     * @param context the key material (and trust, for client certificates)
+     * @return a builder
+     */
     public static Builder server(SSLContext context) {
         return new Builder(context, false);
     }
 
-    /** Settings for the client side, with the context's trust material. Any thread. */
+    /**
+     * Settings for the client side, with the context's trust material. Any thread.
+     * @param context the trust material (and a key, for client certificates)
+     * @return a builder
+     */
     public static Builder client(SSLContext context) {
         return new Builder(context, true);
     }
 
-    /** Whether these are client settings. Any thread. */
+    /**
+     * Whether these are client settings. Any thread.
+     * @return true for client settings
+     */
     public boolean isClient() {
         return client;
     }
@@ -80,6 +91,8 @@ public final class Tls {
      * {@link Reactor#register} or {@link Reactor#connect}. For a client, without peer hints:
      * no session resumption, no SNI and no endpoint identification, so prefer
      * {@link #wrap(TlsHandler, String, int)}. Any thread.
+     * @param handler the plaintext handler of this connection
+     * @return the reactor handler that runs TLS for it
      */
     public Handler wrap(TlsHandler handler) {
         return new TlsConnection(this, newEngine(null, -1), Objects.requireNonNull(handler, "handler")).adapter();
@@ -89,6 +102,10 @@ public final class Tls {
      * A reactor handler that runs the TLS protocol for {@code handler}, with the peer's host and
      * port: a client resumes a session cached for them, sends the host as SNI and checks it
      * against the server's certificate. Any thread.
+     * @param handler the plaintext handler of this connection
+     * @param peerHost the peer's host name (SNI, identification, session cache)
+     * @param peerPort the peer's port (session cache)
+     * @return the reactor handler that runs TLS for it
      */
     public Handler wrap(TlsHandler handler, String peerHost, int peerPort) {
         Objects.requireNonNull(peerHost, "peerHost");
@@ -98,6 +115,8 @@ public final class Tls {
     /**
      * Handlers for {@link Reactor#listen}: each accepted connection runs TLS for a handler from
      * {@code handlers}. Any thread.
+     * @param handlers a new plaintext handler per connection
+     * @return reactor handlers that run TLS for them
      */
     public Supplier<Handler> handlers(Supplier<? extends TlsHandler> handlers) {
         Objects.requireNonNull(handlers, "handlers");
@@ -109,6 +128,11 @@ public final class Tls {
      * handshake; the future completes after {@link TlsHandler#onOpen}, or fails with what closed
      * the connection first (connection refused, an {@link javax.net.ssl.SSLHandshakeException},
      * the handshake timeout). Any thread; on a loop thread compose on the future, never join it.
+     * @param reactor the reactor that serves the connection
+     * @param host the server's host name
+     * @param port the server's port
+     * @param handler the plaintext handler
+     * @return the connection once its handshake finished
      */
     public CompletableFuture<TlsConnection> connect(Reactor reactor, String host, int port, TlsHandler handler) {
         return connect(reactor, new InetSocketAddress(host, port), host, handler);
@@ -117,6 +141,11 @@ public final class Tls {
     /**
      * Connects to {@code remote}, naming the peer {@code peerHost} (SNI, endpoint identification
      * and the session cache key); as {@link #connect(Reactor, String, int, TlsHandler)}. Any thread.
+     * @param reactor the reactor that serves the connection
+     * @param remote the address to connect to
+     * @param peerHost the server's name
+     * @param handler the plaintext handler
+     * @return the connection once its handshake finished
      */
     public CompletableFuture<TlsConnection> connect(Reactor reactor, InetSocketAddress remote, String peerHost,
                                                     TlsHandler handler) {
@@ -187,6 +216,8 @@ public final class Tls {
          * Protocol versions to enable (default {@code TLSv1.3} only). Versions before 1.2 are
          * refused here: they are broken, and the JDK disables them anyway.
          * @throws IllegalArgumentException for an empty list, or SSLv3, TLSv1, TLSv1.1
+         * @param versions {@code TLSv1.3}, {@code TLSv1.2}
+         * @return this builder
          */
         public Builder protocols(String... versions) {
             if (versions.length == 0) throw new IllegalArgumentException("no protocol versions");
@@ -202,6 +233,8 @@ public final class Tls {
         /**
          * ALPN protocol names, in preference order (the server picks the first of its list that
          * the client offers; no common name fails the handshake). Default: no ALPN.
+         * @param names ALPN protocol names, preferred first
+         * @return this builder
          */
         public Builder applicationProtocols(String... names) {
             for (String n : names) if (n == null || n.isEmpty()) throw new IllegalArgumentException("empty ALPN name");
@@ -215,6 +248,8 @@ public final class Tls {
          * {@link javax.net.ssl.SSLHandshakeException} that says so. Bounds what a peer that
          * never finishes (or sends one byte at a time) can hold.
          * @throws IllegalArgumentException unless positive
+         * @param timeout the longest handshake
+         * @return this builder
          */
         public Builder handshakeTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("handshake timeout must be positive: " + timeout);
@@ -222,7 +257,11 @@ public final class Tls {
             return this;
         }
 
-        /** Server: require a client certificate (default false). */
+        /**
+         * Server: require a client certificate (default false).
+         * @param need whether a client certificate is required
+         * @return this builder
+         */
         public Builder needClientAuth(boolean need) {
             needClientAuth = need;
             return this;
@@ -231,6 +270,8 @@ public final class Tls {
         /**
          * Client: the endpoint identification algorithm applied when a peer host is known
          * (default {@code "HTTPS"}: the certificate must name the host); null turns it off.
+         * @param algorithm {@code "HTTPS"}, {@code "LDAPS"}, or null
+         * @return this builder
          */
         public Builder endpointIdentification(String algorithm) {
             endpointIdentification = algorithm;
@@ -241,13 +282,18 @@ public final class Tls {
          * Whether the engine's network and application buffers are direct (default true: the
          * socket reads and writes native memory, so ciphertext never passes through the heap).
          * Heap buffers cost one more copy each way; this switch exists to measure that.
+         * @param direct whether buffers are direct
+         * @return this builder
          */
         public Builder directBuffers(boolean direct) {
             directBuffers = direct;
             return this;
         }
 
-        /** The settings. */
+        /**
+         * The settings.
+         * @return the immutable settings
+         */
         public Tls build() {
             return new Tls(this);
         }

@@ -88,69 +88,108 @@ public final class TlsConnection {
 
     // ---- getters (any thread)
 
-    /** The reactor connection under this one, for its socket, loop and counters: never write to it or close it directly. Any thread. */
+    /**
+     * The reactor connection under this one, for its socket, loop and counters: never write to it or close it directly. Any thread.
+     * @return the reactor connection
+     */
     public Connection connection() {
         return connection;
     }
 
-    /** The loop serving this connection. Any thread, once open. */
+    /**
+     * The loop serving this connection. Any thread, once open.
+     * @return the loop
+     */
     public EventLoop loop() {
         return connection.loop();
     }
 
-    /** The handler. Any thread. */
+    /**
+     * The handler. Any thread.
+     * @return the plaintext handler
+     */
     public TlsHandler handler() {
         return handler;
     }
 
-    /** The engine, for inspection (its session, parameters). Do not wrap, unwrap or close it. Any thread, for a snapshot. */
+    /**
+     * The engine, for inspection (its session, parameters). Do not wrap, unwrap or close it. Any thread, for a snapshot.
+     * @return the engine
+     */
     public SSLEngine engine() {
         return engine;
     }
 
-    /** The negotiated session (peer certificates, protocol, cipher suite). Any thread; complete once open. */
+    /**
+     * The negotiated session (peer certificates, protocol, cipher suite). Any thread; complete once open.
+     * @return the session
+     */
     public SSLSession session() {
         return engine.getSession();
     }
 
-    /** The ALPN protocol agreed on, or {@code ""} when none was; null before the handshake finished. Any thread. */
+    /**
+     * The ALPN protocol agreed on, or {@code ""} when none was; null before the handshake finished. Any thread.
+     * @return the ALPN protocol, {@code ""} or null
+     */
     public String applicationProtocol() {
         return handshakeDone ? engine.getApplicationProtocol() : null;
     }
 
-    /** Whether the handshake has finished. Any thread. */
+    /**
+     * Whether the handshake has finished. Any thread.
+     * @return whether the handshake finished
+     */
     public boolean isHandshakeDone() {
         return handshakeDone;
     }
 
-    /** Whether the connection is not yet closed. Any thread; once false it stays false. */
+    /**
+     * Whether the connection is not yet closed. Any thread; once false it stays false.
+     * @return whether open
+     */
     public boolean isOpen() {
         return !closed;
     }
 
-    /** Whether queued ciphertext is within the watermarks (see the class comment). Any thread. */
+    /**
+     * Whether queued ciphertext is within the watermarks (see the class comment). Any thread.
+     * @return whether writes may continue
+     */
     public boolean isWritable() {
         Connection c = connection;
         return c != null && c.isWritable();
     }
 
-    /** Ciphertext bytes queued and not yet taken by the socket. Any thread. */
+    /**
+     * Ciphertext bytes queued and not yet taken by the socket. Any thread.
+     * @return queued ciphertext bytes
+     */
     public long queuedBytes() {
         Connection c = connection;
         return c == null ? 0 : c.queuedBytes();
     }
 
-    /** Whether plaintext is delivered to {@link TlsHandler#onRead}. Any thread. */
+    /**
+     * Whether plaintext is delivered to {@link TlsHandler#onRead}. Any thread.
+     * @return whether reading
+     */
     public boolean isReading() {
         return !paused;
     }
 
-    /** Any object the application keeps with the connection. Any thread. */
+    /**
+     * Any object the application keeps with the connection. Any thread.
+     * @return the attachment, or null
+     */
     public Object attachment() {
         return attachment;
     }
 
-    /** Replaces the attachment. Any thread. */
+    /**
+     * Replaces the attachment. Any thread.
+     * @param value the new attachment, or null
+     */
     public void attach(Object value) {
         attachment = value;
     }
@@ -164,6 +203,7 @@ public final class TlsConnection {
      * @throws IllegalStateException before the handshake finished, after close or
      *         {@link #shutdownOutput()}, off the loop thread, or over the reactor's
      *         {@code maxQueuedBytes}
+     * @param data the plaintext to send
      */
     public boolean write(MemorySegment data) {
         checkThread();
@@ -181,14 +221,22 @@ public final class TlsConnection {
         return connection.isWritable();
     }
 
-    /** Encrypts and sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. */
+    /**
+     * Encrypts and sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}.
+     * @param data the plaintext to send, from its position to its limit
+     * @return {@link #isWritable()} after the write
+     */
     public boolean write(ByteBuffer data) {
         boolean w = write(MemorySegment.ofBuffer(data));
         data.position(data.limit());
         return w;
     }
 
-    /** Encrypts and sends {@code data}; as {@link #write(MemorySegment)}. */
+    /**
+     * Encrypts and sends {@code data}; as {@link #write(MemorySegment)}.
+     * @param data the plaintext to send
+     * @return {@link #isWritable()} after the write
+     */
     public boolean write(byte[] data) {
         return write(MemorySegment.ofArray(data));
     }

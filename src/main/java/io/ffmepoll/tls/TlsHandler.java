@@ -23,12 +23,17 @@ import java.lang.foreign.MemorySegment;
  */
 public interface TlsHandler {
 
-    /** The handshake finished: the connection is ready for {@link TlsConnection#write}. */
+    /**
+     * The handshake finished: the connection is ready for {@link TlsConnection#write}.
+     * @param c the connection
+     */
     default void onOpen(TlsConnection c) {}
 
     /**
      * Plaintext arrived. {@code data} is the connection's decryption buffer: valid only during
      * this call (copy what you keep).
+     * @param c the connection
+     * @param data the plaintext
      */
     void onRead(TlsConnection c, MemorySegment data);
 
@@ -36,6 +41,8 @@ public interface TlsHandler {
      * The connection's queued output (ciphertext, which is what the plaintext written became)
      * crossed the reactor's high watermark ({@code false}) or fell back to the low one
      * ({@code true}). Called from within {@link TlsConnection#write} too.
+     * @param c the connection
+     * @param writable whether writes may continue
      */
     default void onWritabilityChanged(TlsConnection c, boolean writable) {}
 
@@ -44,12 +51,16 @@ public interface TlsHandler {
      * closes the connection (sending our {@code close_notify} after queued output). A TCP end of
      * stream without {@code close_notify} is not reported here but as an error to
      * {@link #onClose} (it may be a truncation attack).
+     * @param c the connection
      */
     default void onEndOfInput(TlsConnection c) {
         c.close();
     }
 
-    /** The reactor is shutting down gracefully; the default closes the connection. As {@link io.ffmepoll.reactor.Handler#onShutdown}. */
+    /**
+     * The reactor is shutting down gracefully; the default closes the connection. As {@link io.ffmepoll.reactor.Handler#onShutdown}.
+     * @param c the connection
+     */
     default void onShutdown(TlsConnection c) {
         c.close();
     }
@@ -58,6 +69,9 @@ public interface TlsHandler {
      * The connection is closed. {@code cause} is null for an orderly close, else what ended it:
      * an {@link javax.net.ssl.SSLException} (handshake failure, bad record, truncation, refused
      * renegotiation, handshake timeout), an I/O error, or a handler's exception.
+     * @param c the connection
+     * @param cause null for an orderly close, else what closed it
      */
     default void onClose(TlsConnection c, Throwable cause) {}
 }
+
