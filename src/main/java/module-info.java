@@ -3,8 +3,8 @@
  * artifact.
  * <p>Layers, each using only those below it: {@link io.ffmepoll.epoll} (descriptors, epoll,
  * eventfd, timerfd, errno), {@link io.ffmepoll.socket}, {@link io.ffmepoll.reactor}, and above
- * the reactor {@link io.ffmepoll.codec} (framing). The jextract bindings and the downcall
- * handles built from them stay internal.
+ * the reactor {@link io.ffmepoll.codec} (framing) and {@link io.ffmepoll.tls} (TLS with the JDK's
+ * SSLEngine). The jextract bindings and the downcall handles built from them stay internal.
  */
 module io.ffmepoll {
     // Optional: the reactor records its SlowHandler event only where the runtime has JFR.
@@ -16,4 +16,5 @@ module io.ffmepoll {
     exports io.ffmepoll.socket;
     exports io.ffmepoll.reactor;
     exports io.ffmepoll.codec;
+    exports io.ffmepoll.tls;
 }

@@ -2,6 +2,7 @@ package io.ffmepoll.bench.compare;
 
 import io.ffmepoll.bench.common.Args;
 import io.ffmepoll.bench.common.HttpHello;
+import io.ffmepoll.bench.common.ServerTls;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +40,20 @@ public final class Check {
         List<String> failures = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
-        if (proto.equals("echo")) {
+        if (proto.equals("tls-echo")) {
+            attempt(failures, "TLS echo round trips", () -> {
+                try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ServerTls.trustingAnything().getSocketFactory()
+                        .createSocket(addr.getAddress(), addr.getPort())) {
+                    s.setSoTimeout(5 * TIMEOUT_MS);   // a cold JVM's first handshake loads and compiles the TLS stack
+                    for (int size : new int[] {1, 64, 4096, 100_000}) {
+                        byte[] m = pattern(size, size);
+                        s.getOutputStream().write(m);
+                        expect(s.getInputStream(), m, "TLS echo of " + size + " bytes");
+                    }
+                    if (!"TLSv1.3".equals(s.getSession().getProtocol())) throw new IOException("negotiated " + s.getSession().getProtocol());
+                }
+            });
+        } else if (proto.equals("echo")) {
             attempt(failures, "echo round trips", () -> {
                 try (Socket s = connect(addr)) {
                     for (int size : new int[] {1, 64, 4096, 100_000}) {
@@ -104,7 +118,7 @@ public final class Check {
         try {
             step.run();
         } catch (SocketTimeoutException e) {
-            into.add(name + ": no complete answer within " + TIMEOUT_MS + " ms");
+            into.add(name + ": no complete answer in time (" + e.getMessage() + ")");
         } catch (Exception e) {
             into.add(name + ": " + e.getMessage());
         }

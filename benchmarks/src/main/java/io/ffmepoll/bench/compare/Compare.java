@@ -2,6 +2,7 @@ package io.ffmepoll.bench.compare;
 
 import io.ffmepoll.bench.common.Args;
 import io.ffmepoll.bench.load.LoadGen;
+import io.ffmepoll.bench.load.TlsLoad;
 import io.ffmepoll.bench.load.Wrk;
 
 import java.io.IOException;
@@ -118,6 +119,11 @@ public final class Compare {
         for (String impl : impls) {
             for (String proto : protos) {
                 String key = impl + "/" + proto;
+                if (proto.equals("tls-echo") && !Servers.TLS_IMPLS.contains(impl)) {
+                    skipped.put(key, "no TLS server (TLS runs on " + String.join(", ", Servers.TLS_IMPLS) + ")");
+                    progress("check " + key + ": skipped, no TLS server");
+                    continue;
+                }
                 Servers.Running srv;
                 try {
                     srv = Servers.start(impl, proto, loops, pin);
@@ -223,7 +229,7 @@ public final class Compare {
         LoadGen.Result wrkResult = null;
         String wrkNote = null;
         try {
-            res = new LoadGen(cfg, new LoadGen.Hooks() {
+            LoadGen.Hooks hooks = new LoadGen.Hooks() {
                 @Override
                 public void idleOpened(int count) {
                     // Wait until the server holds them all, then take its RSS.
@@ -255,7 +261,8 @@ public final class Compare {
                     wall[1] = System.nanoTime();
                     rss[1] = Servers.rssBytes(pid);
                 }
-            }).run();
+            };
+            res = s.proto().equals("tls-echo") ? new TlsLoad(cfg, hooks).run() : new LoadGen(cfg, hooks).run();
             if (wrk && round == 1 && s.proto().equals("http") && s.mode().equals("closed")) {
                 // Same server, already warm: a second opinion from an independent generator.
                 try {

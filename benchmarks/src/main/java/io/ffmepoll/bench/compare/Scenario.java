@@ -28,6 +28,10 @@ record Scenario(String name, String proto, String mode, int conns, int idle, int
                 "10,000 idle connections held open plus 50 active: cost of idle registrations, RSS per connection"));
         add(new Scenario("bulk-1g", "echo", "bulk", 1, 0, 0, 1, 0, 1L << 30, 0,
                 "1 GiB streamed through one echo connection: throughput in MiB/s"));
+        add(new Scenario("tls-echo-50-64", "tls-echo", "closed", 50, 0, 64, 1, 0, 0, 0,
+                "echo over TLS 1.3 (JDK SSLEngine on both servers: ffm's tls layer, Netty's SslHandler), 50 connections, 64 B"));
+        add(new Scenario("tls-echo-50-4k", "tls-echo", "closed", 50, 0, 4096, 1, 0, 0, 0,
+                "echo over TLS 1.3, 50 connections, 4 KiB messages: encryption and copies per byte"));
         add(new Scenario("churn", "http", "churn", 16, 0, 0, 1, 0, 0, 3,
                 "16 clients each connect, send one HTTP request, check the answer, close: accepts per second"
                         + " (warm-up at least 3 s: the JVMs' accept and close paths take that long to compile)"));

@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class Servers {
 
     static final List<String> IMPLS = List.of("ffm", "nio", "netty", "vthreads", "c");
+    /** The implementations with a TLS echo server ({@code --proto echo --tls}): the protocol {@code tls-echo}. */
+    static final List<String> TLS_IMPLS = List.of("ffm", "netty");
     private static int nextPort = 21000;
 
     private Servers() {
@@ -69,7 +71,9 @@ public final class Servers {
                                 List<String> jvmFlags, List<String> serverArgs) {
         List<String> cmd = new ArrayList<>();
         if (pin) cmd.addAll(List.of("taskset", "-c", "0"));
-        String[] args = {"--proto", proto, "--port", Integer.toString(port), "--loops", Integer.toString(loops)};
+        String[] args = proto.equals("tls-echo")
+                ? new String[] {"--proto", "echo", "--tls", "--port", Integer.toString(port), "--loops", Integer.toString(loops)}
+                : new String[] {"--proto", proto, "--port", Integer.toString(port), "--loops", Integer.toString(loops)};
         if (impl.equals("c")) {
             cmd.add(home() + "/target/c/server");
             cmd.addAll(Arrays.asList(args));
@@ -136,7 +140,8 @@ public final class Servers {
 
     /** Starts a server and waits (up to 30 s) for its {@code listening} line. */
     static Running start(String impl, String proto, int loops, boolean pin) throws IOException {
-        return start(impl, proto, loops, pin, List.of(), List.of(), 30);
+        // A TLS server first makes its self-signed certificate with keytool: a JVM start more.
+        return start(impl, proto, loops, pin, List.of(), List.of(), proto.equals("tls-echo") ? 90 : 30);
     }
 
     /**

@@ -5,6 +5,10 @@ import io.ffmepoll.reactor.Handler;
 import io.ffmepoll.reactor.Listener;
 import io.ffmepoll.reactor.LoopCounters;
 import io.ffmepoll.reactor.Reactor;
+import io.ffmepoll.bench.common.ServerTls;
+import io.ffmepoll.tls.Tls;
+import io.ffmepoll.tls.TlsConnection;
+import io.ffmepoll.tls.TlsHandler;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +24,7 @@ import java.util.function.Supplier;
  * The ffm-epoll example servers, one per protocol, on the edge-triggered reactor.
  * <pre>
  * FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]
- *           [--counters-every SECONDS] [--leak fd|heap|native]
+ *           [--counters-every SECONDS] [--leak fd|heap|native] [--tls [--cert PEM --key PEM]]
  * </pre>
  * Prints {@code listening <port|path>} once connections are accepted; on SIGTERM stops
  * accepting, flushes, closes every descriptor and prints each loop's counters to stderr.
@@ -28,6 +32,9 @@ import java.util.function.Supplier;
  * daemon thread, so a soak run can follow them from outside. {@code --leak} is for testing
  * that soak only: it deliberately leaks a descriptor, heap or native memory per accepted
  * connection (see {@link InjectedLeak}).
+ * <p>{@code --tls} serves {@code echo} and {@code http} over TLS 1.3 ({@code http} with ALPN
+ * {@code http/1.1}), with the certificate chain and PKCS#8 key of {@code --cert}/{@code --key},
+ * or a self-signed certificate for {@code localhost} made at start.
  */
 public final class FfmServer {
 
@@ -41,6 +48,9 @@ public final class FfmServer {
         String path = null;
         double countersEvery = 0;
         String leak = null;
+        boolean tls = false;
+        String cert = null;
+        String key = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -51,12 +61,24 @@ public final class FfmServer {
                 case "--path" -> { path = need(a, v); i++; }
                 case "--counters-every" -> { countersEvery = Double.parseDouble(need(a, v)); i++; }
                 case "--leak" -> { leak = need(a, v); i++; }
+                case "--tls" -> tls = true;
+                case "--cert" -> { cert = need(a, v); i++; }
+                case "--key" -> { key = need(a, v); i++; }
                 default -> usage("unknown argument: " + a);
             }
         }
         if (proto == null) usage("--proto is required");
         if (leak != null && !InjectedLeak.KINDS.contains(leak)) usage("--leak " + InjectedLeak.KINDS + ", not " + leak);
-        Supplier<Handler> echo = InjectedLeak.wrap(leak, EchoHandler::new);
+        if ((cert != null || key != null) && !tls) usage("--cert and --key need --tls");
+        if (tls && !proto.equals("echo") && !proto.equals("http")) usage("--tls serves echo and http, not " + proto);
+        Tls secure = null;
+        if (tls) {
+            ServerTls material = ServerTls.load(cert, key);
+            secure = Tls.server(material.context()).applicationProtocols(proto.equals("http") ? new String[] {"http/1.1"} : new String[0])
+                    .build();
+        }
+        Supplier<Handler> echo = InjectedLeak.wrap(leak, secure != null ? secure.handlers(EchoHandler::new) : EchoHandler::new);
+        Supplier<Handler> http = InjectedLeak.wrap(leak, secure != null ? secure.handlers(HttpHandler::new) : HttpHandler::new);
 
         Reactor reactor = Reactor.builder().loops(loops).threadName("ffm-" + proto).build();
         Listener listener;
@@ -68,7 +90,7 @@ public final class FfmServer {
                     where = Integer.toString(listener.port());
                 }
                 case "http" -> {
-                    listener = reactor.listen(new InetSocketAddress(port), InjectedLeak.wrap(leak, HttpHandler::new));
+                    listener = reactor.listen(new InetSocketAddress(port), http);
                     where = Integer.toString(listener.port());
                 }
                 case "unix-echo" -> {
@@ -137,12 +159,15 @@ public final class FfmServer {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]"
-                + " [--counters-every SECONDS] [--leak fd|heap|native]");
+                + " [--counters-every SECONDS] [--leak fd|heap|native] [--tls [--cert PEM --key PEM]]");
         System.exit(2);
     }
 
-    /** Echo: every byte back, in order; stops reading while the peer does not keep up. */
-    static final class EchoHandler implements Handler {
+    /**
+     * Echo: every byte back, in order; stops reading while the peer does not keep up. The same
+     * handler serves plain TCP and, as a {@link TlsHandler}, the plaintext side of TLS.
+     */
+    static final class EchoHandler implements Handler, TlsHandler {
         @Override
         public void onRead(Connection c, MemorySegment data) {
             if (!c.write(data)) c.pauseReading();
@@ -150,6 +175,16 @@ public final class FfmServer {
 
         @Override
         public void onWritabilityChanged(Connection c, boolean writable) {
+            if (writable) c.resumeReading();
+        }
+
+        @Override
+        public void onRead(TlsConnection c, MemorySegment data) {
+            if (!c.write(data)) c.pauseReading();
+        }
+
+        @Override
+        public void onWritabilityChanged(TlsConnection c, boolean writable) {
             if (writable) c.resumeReading();
         }
     }

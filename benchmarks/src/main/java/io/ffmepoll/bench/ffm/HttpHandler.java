@@ -2,6 +2,8 @@ package io.ffmepoll.bench.ffm;
 
 import io.ffmepoll.reactor.Connection;
 import io.ffmepoll.reactor.Handler;
+import io.ffmepoll.tls.TlsConnection;
+import io.ffmepoll.tls.TlsHandler;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,8 +17,47 @@ import java.nio.charset.StandardCharsets;
  * gets 400 and a close. At most 8 KiB of a partial request is kept per connection, and reading
  * pauses while answers queue past the high watermark, so a client that pipelines faster than
  * it reads cannot grow the output queue to the reactor's limit (which would fail the handler).
+ * <p>The same handler serves plain TCP ({@link Handler}) and TLS ({@link TlsHandler}): the
+ * protocol code talks to an {@link Out} made once per connection in {@code onOpen}.
  */
-final class HttpHandler implements Handler {
+final class HttpHandler implements Handler, TlsHandler {
+
+    /** What the protocol needs from a connection, plain or TLS. */
+    private sealed interface Out {
+        boolean write(MemorySegment data);
+
+        void close();
+
+        void pauseReading();
+    }
+
+    private record Plain(Connection c) implements Out {
+        public boolean write(MemorySegment data) {
+            return c.write(data);
+        }
+
+        public void close() {
+            c.close();
+        }
+
+        public void pauseReading() {
+            c.pauseReading();
+        }
+    }
+
+    private record Secure(TlsConnection c) implements Out {
+        public boolean write(MemorySegment data) {
+            return c.write(data);
+        }
+
+        public void close() {
+            c.close();
+        }
+
+        public void pauseReading() {
+            c.pauseReading();
+        }
+    }
 
     static final int MAX_HEADER = 8 * 1024;
     private static final byte[] OK = ("HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\n"
@@ -36,16 +77,49 @@ final class HttpHandler implements Handler {
     /** Per loop thread: the pending bytes plus one read, for scanning on the heap. */
     private static final ThreadLocal<byte[]> WORK = ThreadLocal.withInitial(() -> new byte[MAX_HEADER + 64 * 1024]);
 
+    private static final MemorySegment TOO_LARGE_SEGMENT = MemorySegment.ofArray(TOO_LARGE);
+    private static final MemorySegment BAD_SEGMENT = MemorySegment.ofArray(BAD);
+
     private byte[] pending;     // an incomplete request, at most MAX_HEADER bytes
     private int pendingLength;
+    private Out out;
+
+    @Override
+    public void onOpen(Connection c) {
+        out = new Plain(c);
+    }
+
+    @Override
+    public void onOpen(TlsConnection c) {
+        out = new Secure(c);
+    }
 
     @Override
     public void onRead(Connection c, MemorySegment data) {
+        onRead(out, data);
+    }
+
+    @Override
+    public void onRead(TlsConnection c, MemorySegment data) {
+        onRead(out, data);
+    }
+
+    @Override
+    public void onWritabilityChanged(Connection c, boolean writable) {
+        if (writable) c.resumeReading();
+    }
+
+    @Override
+    public void onWritabilityChanged(TlsConnection c, boolean writable) {
+        if (writable) c.resumeReading();
+    }
+
+    private void onRead(Out c, MemorySegment data) {
         byte[] work = WORK.get();
         int len = pendingLength;
         int n = (int) data.byteSize();
         if (len + n > work.length) {   // a read larger than the scan buffer: treat as an oversized header
-            fail(c, TOO_LARGE);
+            fail(c, TOO_LARGE_SEGMENT);
             return;
         }
         if (len > 0) System.arraycopy(pending, 0, work, 0, len);
@@ -64,13 +138,13 @@ final class HttpHandler implements Handler {
             int blockEnd = end + 4;
             if (blockEnd - start > MAX_HEADER) {
                 respond(c, answers);
-                fail(c, TOO_LARGE);
+                fail(c, TOO_LARGE_SEGMENT);
                 return;
             }
             int verdict = check(work, start, blockEnd);
             if (verdict == BAD_REQUEST) {
                 respond(c, answers);
-                fail(c, BAD);
+                fail(c, BAD_SEGMENT);
                 return;
             }
             answers++;
@@ -87,7 +161,7 @@ final class HttpHandler implements Handler {
         }
         int rest = len - start;
         if (rest > MAX_HEADER) {
-            fail(c, TOO_LARGE);
+            fail(c, TOO_LARGE_SEGMENT);
             return;
         }
         if (rest > 0) {
@@ -97,12 +171,7 @@ final class HttpHandler implements Handler {
         }
     }
 
-    @Override
-    public void onWritabilityChanged(Connection c, boolean writable) {
-        if (writable) c.resumeReading();
-    }
-
-    private static void respond(Connection c, int count) {
+    private static void respond(Out c, int count) {
         boolean writable = true;
         while (count > 0) {
             int k = Math.min(count, BURST);
@@ -114,7 +183,7 @@ final class HttpHandler implements Handler {
         if (!writable) c.pauseReading();
     }
 
-    private void fail(Connection c, byte[] response) {
+    private void fail(Out c, MemorySegment response) {
         pendingLength = 0;
         pending = null;
         c.write(response);

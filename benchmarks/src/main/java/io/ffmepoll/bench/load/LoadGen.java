@@ -41,8 +41,8 @@ public final class LoadGen {
         /** Reads the {@code bench load} options. */
         public static Config parse(Args a) {
             String proto = a.get("proto", "echo");
-            if (!proto.equals("echo") && !proto.equals("http")) {
-                throw new IllegalArgumentException("--proto echo|http, not '" + proto + "'");
+            if (!proto.equals("echo") && !proto.equals("http") && !proto.equals("tls-echo")) {
+                throw new IllegalArgumentException("--proto echo|http|tls-echo, not '" + proto + "'");
             }
             String mode = a.get("mode", a.decimal("rate", 0) > 0 ? "open" : "closed");
             if (!List.of("closed", "open", "bulk", "churn").contains(mode)) {
@@ -110,7 +110,7 @@ public final class LoadGen {
             r = Wrk.run(c, c.duration(), System.getenv().getOrDefault("BENCH_HOME", "."), -1);
             System.out.println(Wrk.json(r));
         } else {
-            r = new LoadGen(c, new Hooks() { }).run();
+            r = c.proto().equals("tls-echo") ? new TlsLoad(c, new Hooks() { }).run() : new LoadGen(c, new Hooks() { }).run();
             System.out.println(r.json());
         }
         if (r.errors > 0) System.exit(1);

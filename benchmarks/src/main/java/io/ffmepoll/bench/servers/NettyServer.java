@@ -2,6 +2,7 @@ package io.ffmepoll.bench.servers;
 
 import io.ffmepoll.bench.common.Args;
 import io.ffmepoll.bench.common.HttpHello;
+import io.ffmepoll.bench.common.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -16,6 +17,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -25,6 +29,8 @@ import java.nio.ByteBuffer;
  * (so K=1 is one thread doing everything, like the other servers). Echo writes the received
  * buffer back; HTTP parses with the shared {@link HttpHello} rules. Reading pauses while the
  * channel is not writable so memory stays bounded.
+ * <p>{@code --tls [--cert PEM --key PEM]}: the same over TLS 1.3 with Netty's {@code SslHandler}
+ * and the JDK's provider (the engine the ffm server uses), for a like-for-like comparison.
  */
 public final class NettyServer {
 
@@ -36,6 +42,13 @@ public final class NettyServer {
             System.err.println("netty epoll transport unavailable: " + Epoll.unavailabilityCause());
             System.exit(1);
         }
+        SslContext tls = null;
+        if (args.flag("tls")) {
+            ServerTls material = ServerTls.load(args.get("cert", null), args.get("key", null));
+            tls = SslContextBuilder.forServer(material.key(), material.chain()).sslProvider(SslProvider.JDK)
+                    .protocols("TLSv1.3").build();
+        }
+        SslContext sslContext = tls;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -46,6 +59,7 @@ public final class NettyServer {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (sslContext != null) ch.pipeline().addLast(sslContext.newHandler(ch.alloc()));
                         ch.pipeline().addLast(http ? new Http() : ECHO);
                     }
                 });

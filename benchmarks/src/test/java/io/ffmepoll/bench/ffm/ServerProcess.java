@@ -29,7 +29,8 @@ final class ServerProcess implements AutoCloseable {
     /** One {@link io.ffmepoll.reactor.LoopCounters} line per loop, printed by the shutdown hook. */
     static final Pattern COUNTER_LINE = Pattern.compile(
             "(?m)^loop \\d+: waits=\\d+ events=\\d+ .* handlerFailures=(\\d+) .*$");
-    private static final long START_TIMEOUT_S = 20;
+    // Generous: a --tls server without --cert first makes its certificate with keytool, a JVM start of its own.
+    private static final long START_TIMEOUT_S = 60;
     private static final long STOP_TIMEOUT_S = 5;
 
     private final Process process;
