@@ -52,6 +52,12 @@ abstract sealed class Blocking implements AutoCloseable permits BlockingStream, 
     long token;
     /** Advanced by the poller thread (the only writer) on each read or write edge. */
     volatile int readSeq, writeSeq;
+    /**
+     * Set for good by the poller, before it advances readSeq, once an event said more than
+     * "data": urgent data (EPOLLPRI), the peer's FIN (EPOLLRDHUP, EPOLLHUP) or an error. After
+     * that a short read may be followed by the urgent byte's rest, EOF or the error, not EAGAIN.
+     */
+    volatile boolean notOnlyData;
     private volatile Thread reader, writer;
     private volatile boolean closed;
 

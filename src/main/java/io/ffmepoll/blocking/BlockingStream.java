@@ -25,7 +25,9 @@ import java.util.Objects;
  * threads work too): a call that would block parks its thread, and a {@link Poller} thread
  * unparks it when epoll reports the socket ready.
  * <p>The socket stays non-blocking in the kernel; it is registered once, edge-triggered, when
- * made blocking, and never again: blocking costs no {@code epoll_ctl}.
+ * made blocking, and never again: blocking costs no {@code epoll_ctl}. A TCP read that returned
+ * less than it asked for proves the receive queue empty, so while no edge has come since, the
+ * next read parks at once instead of making a system call that would only say {@code EAGAIN}.
  * <h2>Threads</h2>
  * One thread may read while another writes. Two threads reading at once (or writing at once)
  * is a misuse; if both would block, the second throws {@link IllegalStateException}.
@@ -56,6 +58,14 @@ import java.util.Objects;
 public final class BlockingStream extends Blocking {
 
     private final StreamSocket stream;
+    private final boolean tcp;
+    /**
+     * Whether the last read proved the socket empty (a short TCP read), and the read sequence
+     * read before it: while the sequence has not moved, the next read may skip the system call
+     * that would only say EAGAIN. The reading thread's alone.
+     */
+    private boolean empty;
+    private int emptyAt;
     private volatile long readTimeoutNanos;
     private InputStream in;
     private OutputStream out;
@@ -63,6 +73,7 @@ public final class BlockingStream extends Blocking {
     private BlockingStream(StreamSocket stream) throws IOException {
         super(stream);
         this.stream = stream;
+        this.tcp = stream instanceof TcpStream;
     }
 
     /**
@@ -164,18 +175,33 @@ public final class BlockingStream extends Blocking {
      * @throws NativeIOException ECONNRESET and other socket errors
      */
     public int read(MemorySegment dst) throws IOException {
-        if (dst.byteSize() == 0) return 0;
+        long size = dst.byteSize();
+        if (size == 0) return 0;
         long deadline = 0;
         for (;;) {
             ensureOpen();
             int seq = readSeq;
-            int n;
-            try {
-                n = stream.read(dst);
-            } catch (IllegalStateException e) {
-                throw closedOr(e);
+            if (empty && seq == emptyAt && !notOnlyData) {
+                // No edge since a read found the socket empty: this read would meet EAGAIN, so
+                // park at once (a later edge changes the sequence, so none is missed).
+                empty = false;
+            } else {
+                int n;
+                try {
+                    n = stream.read(dst);
+                } catch (IllegalStateException e) {
+                    throw closedOr(e);
+                }
+                if (n != Descriptor.WOULD_BLOCK) {
+                    // A short TCP read proves the receive queue empty of data, unless it stopped
+                    // at an urgent mark; a FIN or an error may wait behind it. Both come with an
+                    // event that sets notOnlyData. A Unix stream read also stops at passed
+                    // descriptors and changes of writer, so it proves nothing.
+                    empty = n > 0 && n < size && tcp;
+                    emptyAt = seq;
+                    return n;
+                }
             }
-            if (n != Descriptor.WOULD_BLOCK) return n;
             if (deadline == 0) deadline = deadline(readTimeoutNanos);
             await(true, seq, deadline, "read");
         }

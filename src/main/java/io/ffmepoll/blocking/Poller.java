@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * The threads that wake blocked {@link BlockingStream} and {@link BlockingListener} calls, each
  * polling an epoll instance of its own.
  * <p>Every socket is registered once, when it is made blocking, with
- * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET}, and never re-armed or removed: closing the socket
+ * {@code EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLPRI|EPOLLET}, and never re-armed or removed: closing the socket
  * removes it from the epoll set. A thread that meets {@code EAGAIN} parks; the poller, on each
  * edge, advances the socket's read or write sequence and unparks the thread waiting in that
  * direction. So blocking costs no {@code epoll_ctl}, where a ONESHOT poller pays one per block.
@@ -66,7 +66,9 @@ public final class Poller {
     }
 
     /** The one registration every socket gets: never modified, never deleted. */
-    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.ET);
+    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.PRI, Interest.ET);
+    /** Events after which a short read no longer proves the next read would meet EAGAIN. */
+    private static final int NOT_ONLY_DATA = Linux.EPOLLPRI() | Linux.EPOLLRDHUP() | Linux.EPOLLHUP() | Linux.EPOLLERR();
     private static final int READ_EVENTS = Linux.EPOLLIN() | Linux.EPOLLRDHUP() | Linux.EPOLLPRI()
             | Linux.EPOLLERR() | Linux.EPOLLHUP();
     private static final int WRITE_EVENTS = Linux.EPOLLOUT() | Linux.EPOLLERR() | Linux.EPOLLHUP();
@@ -319,6 +321,7 @@ public final class Poller {
                     continue;
                 }
             }
+            if ((ready & NOT_ONLY_DATA) != 0) b.notOnlyData = true;
             if ((ready & READ_EVENTS) != 0 && b.readReady()) unparked++;
             if ((ready & WRITE_EVENTS) != 0 && b.writeReady()) unparked++;
         }

@@ -391,6 +391,53 @@ class BlockingStreamTest {
     }
 
     @Test
+    void aShortReadWithTheFinQueuedBehindItIsFollowedByEof() throws Exception {
+        // Data and FIN arrive together, one edge: the short read of the data must not be taken
+        // for an empty socket, or the reader parks with EOF waiting.
+        try (BlockingListener listener = BlockingListener.bind(LOOPBACK, 8)) {
+            for (int i = 0; i < 20; i++) {
+                BlockingStream[] p = pair(listener);
+                try (BlockingStream client = p[0]; BlockingStream server = p[1]) {
+                    client.write(new byte[] {1, 2, 3}, 0, 3);
+                    client.shutdownOutput();
+                    Thread.sleep(20);
+                    server.setReadTimeout(Duration.ofSeconds(3));
+                    assertEquals(3, server.read(new byte[64], 0, 64));
+                    assertEquals(Descriptor.EOF, server.read(new byte[64], 0, 64));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aShortReadStoppedAtAnUrgentMarkDoesNotStrandTheRestOfTheInput() throws Exception {
+        // A TCP read stops short at an urgent mark with more data queued and no edge to come:
+        // a reader that took the short read for an empty socket would park with input left.
+        try (BlockingListener listener = BlockingListener.bind(LOOPBACK, 8);
+             java.net.Socket client = new java.net.Socket("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort())) {
+            listener.setAcceptTimeout(Duration.ofSeconds(5));
+            try (BlockingStream server = listener.accept()) {
+                client.setTcpNoDelay(true);
+                OutputStream out = client.getOutputStream();
+                out.write("abc".getBytes());
+                client.sendUrgentData('!');
+                out.write("def".getBytes());
+                out.flush();
+                Thread.sleep(200);   // everything queued (and its edges handled) before the first read
+                server.setReadTimeout(Duration.ofSeconds(3));
+                StringBuilder got = new StringBuilder();
+                byte[] buf = new byte[64];
+                while (got.length() < 6) {
+                    int n = server.read(buf, 0, buf.length);
+                    assertTrue(n > 0, "read " + n);
+                    got.append(new String(buf, 0, n));
+                }
+                assertEquals("abcdef", got.toString());
+            }
+        }
+    }
+
+    @Test
     void largeTransferWithWritesBlockingOnAFullBufferTcp() throws Exception {
         try (BlockingListener listener = BlockingListener.bind(LOOPBACK, 8)) {
             largeTransfer(pair(listener));
