@@ -2,15 +2,19 @@
  * Linux epoll for JDK 22+ through the Foreign Function &amp; Memory API: no JNI, no native
  * artifact.
  * <p>Layers, each using only those below it: {@link io.ffmepoll.epoll} (descriptors, epoll,
- * eventfd, timerfd, errno), {@link io.ffmepoll.socket}, then beside each other {@link io.ffmepoll.reactor} and
- * {@link io.ffmepoll.blocking} (blocking sockets for virtual threads). The
- * jextract bindings and the downcall handles built from them stay internal.
+ * eventfd, timerfd, errno), {@link io.ffmepoll.socket}, then beside each other
+ * {@link io.ffmepoll.reactor} (with {@link io.ffmepoll.codec}, framing, above it) and
+ * {@link io.ffmepoll.blocking} (blocking sockets for virtual threads). The jextract bindings
+ * and the downcall handles built from them stay internal.
  */
 module io.ffmepoll {
     requires jdk.jfr;
+    // Optional: the loops' JMX beans are registered only where the module is present.
+    requires static java.management;
 
     exports io.ffmepoll.epoll;
     exports io.ffmepoll.socket;
     exports io.ffmepoll.reactor;
+    exports io.ffmepoll.codec;
     exports io.ffmepoll.blocking;
 }

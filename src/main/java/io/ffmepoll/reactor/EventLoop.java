@@ -113,6 +113,8 @@ public final class EventLoop implements Executor {
     BufferPool pool;
     /** Times every handler run, for {@link SlowHandlerEvent} (see {@link #endRun}). */
     private SlowHandlerEvent slow;
+    /** Unregisters the loop's JMX bean (see {@link LoopMBeans}); null without one. Set before the thread starts. */
+    Runnable unregisterBean;
 
     /**
      * Loads the classes the loop needs when the process is out of descriptors, before it is:
@@ -183,6 +185,11 @@ public final class EventLoop implements Executor {
     /** The reactor this loop belongs to. */
     public Reactor reactor() {
         return reactor;
+    }
+
+    /** The loop thread's name. */
+    String threadName() {
+        return thread.getName();
     }
 
     /** Whether the calling thread is this loop's thread. */
@@ -776,6 +783,7 @@ public final class EventLoop implements Executor {
         events.close();
         if (pool != null) pool.close();
         if (arena != null) arena.close();
+        if (unregisterBean != null) unregisterBean.run();   // gone once awaitTermination returns
         terminated.countDown();
     }
 

@@ -44,8 +44,10 @@ public final class Reactor implements AutoCloseable {
     private final List<EventLoop> loops;
     private final AtomicInteger next = new AtomicInteger();
     private final Duration closeGrace;
+    /** Numbers the reactors of this JVM, for their loops' JMX names. */
+    private static final AtomicInteger REACTORS = new AtomicInteger();
 
-    private Reactor(Config config, Duration closeGrace) throws IOException {
+    private Reactor(Config config, Duration closeGrace, boolean jmx) throws IOException {
         this.config = config;
         this.closeGrace = closeGrace;
         List<EventLoop> created = new ArrayList<>();
@@ -56,6 +58,10 @@ public final class Reactor implements AutoCloseable {
             throw e;
         }
         this.loops = List.copyOf(created);
+        int id = REACTORS.getAndIncrement();
+        if (jmx && LoopMXBean.MANAGEMENT) {
+            for (EventLoop l : loops) l.unregisterBean = LoopMBeans.register(l, id, l.threadName());
+        }
         for (EventLoop l : loops) l.start();
     }
 
@@ -344,6 +350,7 @@ public final class Reactor implements AutoCloseable {
         private String threadName = "ffm-epoll-loop";
         private boolean tcpNoDelay = true;
         private Duration closeFlushTimeout = Duration.ofSeconds(30);
+        private boolean jmx = true;
 
         private Builder() {}
 
@@ -445,6 +452,16 @@ public final class Reactor implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether each loop's counters are exported as an {@link EventLoopMXBean} on the platform
+         * MBeanServer, from {@link #build()} until the loop terminates (default true; a no-op in a
+         * runtime without {@code java.management}).
+         */
+        public Builder jmx(boolean export) {
+            jmx = export;
+            return this;
+        }
+
         /** {@code d} in nanoseconds, at most about 146 years: a deadline {@code now + d} cannot overflow. */
         private static long saturatedNanos(Duration d) {
             return d.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : d.toNanos();
@@ -462,7 +479,7 @@ public final class Reactor implements AutoCloseable {
                     writeChunkSize, idleTimeout.toNanos(), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
                     backlog, threadName, tcpNoDelay, saturatedNanos(closeFlushTimeout));
             if (closeGrace.isNegative()) throw new IllegalArgumentException("negative close grace");
-            return new Reactor(c, closeGrace);
+            return new Reactor(c, closeGrace, jmx);
         }
     }
 }
