@@ -2,9 +2,10 @@
  * Linux epoll for JDK 22+ through the Foreign Function &amp; Memory API: no JNI, no native
  * artifact.
  * <p>Layers, each using only those below it: {@link io.ffmepoll.epoll} (descriptors, epoll,
- * eventfd, timerfd, errno), {@link io.ffmepoll.socket}, {@link io.ffmepoll.reactor}, and above
- * the reactor {@link io.ffmepoll.codec} (framing) and {@link io.ffmepoll.tls} (TLS with the JDK's
- * SSLEngine). The jextract bindings and the downcall handles built from them stay internal.
+ * eventfd, timerfd, errno), {@link io.ffmepoll.socket}, then beside each other
+ * {@link io.ffmepoll.reactor} (with {@link io.ffmepoll.codec}, framing, and {@link io.ffmepoll.tls},
+ * TLS with the JDK's SSLEngine, above it) and {@link io.ffmepoll.blocking} (blocking sockets for
+ * virtual threads). The jextract bindings and the downcall handles built from them stay internal.
  */
 module io.ffmepoll {
     // Optional: the reactor records its SlowHandler event only where the runtime has JFR.
@@ -17,4 +18,5 @@ module io.ffmepoll {
     exports io.ffmepoll.reactor;
     exports io.ffmepoll.codec;
     exports io.ffmepoll.tls;
+    exports io.ffmepoll.blocking;
 }

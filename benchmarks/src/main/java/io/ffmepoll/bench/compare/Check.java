@@ -180,7 +180,7 @@ public final class Check {
         Args a = new Args(argv);
         String impl = a.get("impl", null);
         if (impl == null) {
-            System.err.println("bench check: --impl ffm|nio|netty|vthreads|c is required");
+            System.err.println("bench check: --impl ffm|nio|netty|vthreads|ffm-vthreads|c is required");
             System.exit(2);
         }
         List<String> protos = a.get("proto", null) == null ? List.of("echo", "http") : List.of(a.get("proto", ""));

@@ -33,7 +33,7 @@ final class Report {
     static String table(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs,
                         Map<String, String> skipped, Map<String, List<String>> warnings) {
         StringBuilder b = new StringBuilder();
-        String head = String.format(Locale.ROOT, "%-13s %-9s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s",
+        String head = String.format(Locale.ROOT, "%-13s %-12s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s",
                 "scenario", "impl", "throughput", "spread", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle",
                 "errors", "other%", "wrk msg/s");
         b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
@@ -42,16 +42,16 @@ final class Report {
             for (String impl : impls) {
                 String skip = skipped.get(impl + "/" + s.proto());
                 if (skip != null) {
-                    b.append(String.format(Locale.ROOT, "%-13s %-9s not measured: %s%n", s.name(), impl, shorten(skip, 110)));
+                    b.append(String.format(Locale.ROOT, "%-13s %-12s not measured: %s%n", s.name(), impl, shorten(skip, 110)));
                     continue;
                 }
                 if (!measured(runs, s.name(), impl)) {
                     String note = runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
                             .map(Compare.Run::note).filter(n -> n != null).findFirst().orElse("no successful run");
-                    b.append(String.format(Locale.ROOT, "%-13s %-9s failed: %s%n", s.name(), impl, shorten(note, 90)));
+                    b.append(String.format(Locale.ROOT, "%-13s %-12s failed: %s%n", s.name(), impl, shorten(note, 90)));
                     continue;
                 }
-                b.append(String.format(Locale.ROOT, "%-13s %-9s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s%n",
+                b.append(String.format(Locale.ROOT, "%-13s %-12s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s%n",
                         s.name(), impl,
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::throughput)),
                         spread(runs, s.name(), impl), unit,
@@ -87,18 +87,26 @@ final class Report {
         return String.format(Locale.ROOT, "±%.0f%%", (v[v.length - 1] - v[0]) / m * 50);
     }
 
+    /** Each implementation whose ratios are printed, and what it is compared with. */
+    private static final Map<String, List<String>> RATIOS = Map.of(
+            "ffm", List.of("nio", "netty", "c"),
+            "ffm-vthreads", List.of("vthreads"));
+
     private static String ratios(List<Compare.Run> runs, Scenario s) {
-        if (!measured(runs, s.name(), "ffm")) return "  ffm ratios: ffm not measured\n";
         StringBuilder b = new StringBuilder();
-        for (String other : List.of("nio", "netty", "c")) {
-            if (!measured(runs, s.name(), other)) continue;
-            double t = median(runs, s.name(), "ffm", Compare.Run::throughput) / median(runs, s.name(), other, Compare.Run::throughput);
-            double c = median(runs, s.name(), "ffm", r -> r.cpuPerUnit(s)) / median(runs, s.name(), other, r -> r.cpuPerUnit(s));
-            double l = median(runs, s.name(), "ffm", Compare.Run::p99) / median(runs, s.name(), other, Compare.Run::p99);
-            b.append(String.format(Locale.ROOT, "  ffm/%-5s throughput %.2fx  cpu per unit %.2fx%s%n", other, t, c,
-                    s.mode().equals("bulk") ? "" : String.format(Locale.ROOT, "  p99 %.2fx", l)));
+        for (String mine : List.of("ffm", "ffm-vthreads")) {
+            if (!measured(runs, s.name(), mine)) continue;
+            for (String other : RATIOS.get(mine)) {
+                if (!measured(runs, s.name(), other)) continue;
+                double t = median(runs, s.name(), mine, Compare.Run::throughput) / median(runs, s.name(), other, Compare.Run::throughput);
+                double c = median(runs, s.name(), mine, r -> r.cpuPerUnit(s)) / median(runs, s.name(), other, r -> r.cpuPerUnit(s));
+                double l = median(runs, s.name(), mine, Compare.Run::p99) / median(runs, s.name(), other, Compare.Run::p99);
+                b.append(String.format(Locale.ROOT, "  %s/%-8s throughput %.2fx  cpu per unit %.2fx (units per cpu-s %.2fx)%s%n",
+                        mine, other, t, c, 1 / c,
+                        s.mode().equals("bulk") ? "" : String.format(Locale.ROOT, "  p99 %.2fx", l)));
+            }
         }
-        return b.toString();
+        return b.length() == 0 ? "  ratios: ffm not measured\n" : b.toString();
     }
 
     private static String shorten(String s, int max) {
@@ -126,12 +134,13 @@ final class Report {
     }
 
     private static final Map<String, String> COLOURS = Map.of(
-            "ffm", "#d9480f", "nio", "#1971c2", "netty", "#2f9e44", "vthreads", "#9c36b5", "c", "#495057");
+            "ffm", "#d9480f", "nio", "#1971c2", "netty", "#2f9e44", "vthreads", "#9c36b5", "ffm-vthreads", "#e64980",
+            "c", "#495057");
 
     /** One panel per scenario, a bar per implementation: median throughput, median p99 written beside it. */
     static String svg(List<Scenario> scenarios, List<String> impls, List<Compare.Run> runs, String stamp) {
         int width = 860;
-        int label = 90;
+        int label = 110;
         int barArea = 420;
         int rowH = 22;
         int panelH = 34 + rowH * impls.size() + 10;

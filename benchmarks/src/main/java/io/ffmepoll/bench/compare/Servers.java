@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Servers {
 
-    static final List<String> IMPLS = List.of("ffm", "nio", "netty", "vthreads", "c");
+    static final List<String> IMPLS = List.of("ffm", "nio", "netty", "vthreads", "ffm-vthreads", "c");
     /** The implementations with a TLS echo server ({@code --proto echo --tls}): the protocol {@code tls-echo}. */
     static final List<String> TLS_IMPLS = List.of("ffm", "netty");
     private static int nextPort = 21000;
@@ -90,12 +90,13 @@ public final class Servers {
             case "ffm" -> "io.ffmepoll.bench.ffm.FfmServer";
             case "nio" -> "io.ffmepoll.bench.servers.NioServer";
             case "netty" -> "io.ffmepoll.bench.servers.NettyServer";
-            case "vthreads" -> {
+            case "vthreads", "ffm-vthreads" -> {
                 cmd.add("-Djdk.virtualThreadScheduler.parallelism=" + loops);
                 cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=256");
-                yield "io.ffmepoll.bench.servers.VThreadServer";
+                yield impl.equals("vthreads") ? "io.ffmepoll.bench.servers.VThreadServer"
+                        : "io.ffmepoll.bench.servers.FfmVThreadServer";
             }
-            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "' (ffm|nio|netty|vthreads|c)");
+            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "' (ffm|nio|netty|vthreads|ffm-vthreads|c)");
         };
         cmd.add("-cp");
         cmd.add(cp);

@@ -24,6 +24,17 @@ final class ServerMain {
         return args.get("host", "127.0.0.1");
     }
 
+    /**
+     * {@code --loops K} as the virtual-thread scheduler's parallelism, unless the JVM was
+     * started with it; it takes effect only if set before the first virtual thread starts.
+     */
+    static void virtualThreadParallelism(Args args) {
+        String loops = Long.toString(args.number("loops", 1));
+        if (System.getProperty("jdk.virtualThreadScheduler.parallelism") == null) {
+            System.setProperty("jdk.virtualThreadScheduler.parallelism", loops);
+        }
+    }
+
     /** The one line the harness waits for. */
     static void announce(int port) {
         System.out.println("listening " + port);

@@ -23,10 +23,7 @@ public final class VThreadServer {
     public static void main(String[] argv) throws IOException {
         Args args = new Args(argv);
         boolean http = ServerMain.httpProto(args);
-        String loops = Long.toString(args.number("loops", 1));
-        if (System.getProperty("jdk.virtualThreadScheduler.parallelism") == null) {
-            System.setProperty("jdk.virtualThreadScheduler.parallelism", loops);
-        }
+        ServerMain.virtualThreadParallelism(args);
         ServerSocket server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(ServerMain.host(args), (int) args.number("port", 0)), 4096);
@@ -53,45 +50,52 @@ public final class VThreadServer {
     private static void serve(Socket s, boolean http) {
         try (s) {
             s.setTcpNoDelay(true);
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[BUFFER];
-            if (!http) {
-                int n;
-                while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
-                return;
-            }
-            ByteBuffer view = ByteBuffer.wrap(buf);
-            byte[] resp = new byte[BUFFER];
-            int filled = 0;
-            while (true) {
-                int n = in.read(buf, filled, buf.length - filled);
-                if (n < 0) return;
-                filled += n;
-                int start = 0;
-                int outLen = 0;
-                while (true) {
-                    int len = HttpHello.parse(view, start, filled);
-                    if (len == HttpHello.INCOMPLETE) break;
-                    if (len < 0) {
-                        out.write(resp, 0, outLen);
-                        out.write(len == HttpHello.BAD ? HttpHello.BAD_REQUEST : HttpHello.TOO_LARGE);
-                        return;
-                    }
-                    if (outLen + HttpHello.RESPONSE.length > resp.length) {
-                        out.write(resp, 0, outLen);
-                        outLen = 0;
-                    }
-                    System.arraycopy(HttpHello.RESPONSE, 0, resp, outLen, HttpHello.RESPONSE.length);
-                    outLen += HttpHello.RESPONSE.length;
-                    start += len;
-                }
-                if (outLen > 0) out.write(resp, 0, outLen);
-                System.arraycopy(buf, start, buf, 0, filled - start);
-                filled -= start;
-            }
+            serve(s.getInputStream(), s.getOutputStream(), http);
         } catch (IOException e) {
             // Peer reset or went away: the connection ends, the server goes on.
+        }
+    }
+
+    /**
+     * One connection's loop over blocking streams, until EOF: echo, or the HTTP hello protocol.
+     * Shared with {@link FfmVThreadServer}, so the two virtual-thread servers differ only in
+     * their sockets.
+     */
+    static void serve(InputStream in, OutputStream out, boolean http) throws IOException {
+        byte[] buf = new byte[BUFFER];
+        if (!http) {
+            int n;
+            while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
+            return;
+        }
+        ByteBuffer view = ByteBuffer.wrap(buf);
+        byte[] resp = new byte[BUFFER];
+        int filled = 0;
+        while (true) {
+            int n = in.read(buf, filled, buf.length - filled);
+            if (n < 0) return;
+            filled += n;
+            int start = 0;
+            int outLen = 0;
+            while (true) {
+                int len = HttpHello.parse(view, start, filled);
+                if (len == HttpHello.INCOMPLETE) break;
+                if (len < 0) {
+                    out.write(resp, 0, outLen);
+                    out.write(len == HttpHello.BAD ? HttpHello.BAD_REQUEST : HttpHello.TOO_LARGE);
+                    return;
+                }
+                if (outLen + HttpHello.RESPONSE.length > resp.length) {
+                    out.write(resp, 0, outLen);
+                    outLen = 0;
+                }
+                System.arraycopy(HttpHello.RESPONSE, 0, resp, outLen, HttpHello.RESPONSE.length);
+                outLen += HttpHello.RESPONSE.length;
+                start += len;
+            }
+            if (outLen > 0) out.write(resp, 0, outLen);
+            System.arraycopy(buf, start, buf, 0, filled - start);
+            filled -= start;
         }
     }
 }
