@@ -184,6 +184,8 @@ public final class SharedConnection {
                 if (STATE.compareAndSet(this, s, s | CLOSE_REQUESTED)) return;   // the owner closes it
             } else if (STATE.compareAndSet(this, s, s | RUNNING | CLOSE_REQUESTED)) {
                 // Idle: ours now. A worker holding a stale event for it will find it running or closed.
+                Runnable hook = server.afterCloseTakesOver;
+                if (hook != null) hook.run();
                 owner = Thread.currentThread();
                 try {
                     flush();

@@ -108,6 +108,8 @@ public final class SharedServer implements AutoCloseable {
     private volatile boolean shuttingDown;
     /** Test seam: run before each re-arm, after the connection was handed back; null in production. */
     volatile Runnable beforeRearm;
+    /** Test seam: run when a close from another thread has taken over an idle connection; null in production. */
+    volatile Runnable afterCloseTakesOver;
 
     private final LongAdder accepted = new LongAdder(), events = new LongAdder(), rearms = new LongAdder(),
             stale = new LongAdder(), closedCount = new LongAdder();

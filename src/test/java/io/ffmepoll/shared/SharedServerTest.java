@@ -281,6 +281,57 @@ class SharedServerTest {
         });
     }
 
+    /**
+     * A close from another thread takes over an idle connection that is still armed: input that
+     * arrives while it closes raises an event a worker takes, and that worker must drop it, not
+     * run the handler beside the closing thread. The test seam sends the input inside that window.
+     */
+    @Test
+    void aWorkerDropsAnEventForAConnectionAnotherThreadIsClosing() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            CompletableFuture<SharedConnection> opened = new CompletableFuture<>();
+            AtomicInteger readsDuringClose = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+            try (SharedServer server = SharedServer.builder().workers(3).build()) {
+                SocketAddress at = server.listen(loopback(), () -> new SharedHandler() {
+                    public void onOpen(SharedConnection c) {
+                        opened.complete(c);
+                    }
+
+                    public void onRead(SharedConnection c, MemorySegment data) {
+                        if (closing.get()) readsDuringClose.incrementAndGet();
+                    }
+                });
+                try (Socket s = connect(at)) {
+                    SharedConnection c = opened.get(10, TimeUnit.SECONDS);
+                    // Handed back after its first run (the hand-back comes before the re-arm's count).
+                    for (int i = 0; i < 1000 && server.counters().rearms() == 0; i++) Thread.sleep(5);
+                    long staleBefore = server.counters().staleEvents();
+                    server.afterCloseTakesOver = () -> {
+                        closing.set(true);
+                        try {
+                            s.getOutputStream().write('x');
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                            while (server.counters().staleEvents() == staleBefore && readsDuringClose.get() == 0
+                                    && System.nanoTime() < deadline) {
+                                Thread.sleep(1);
+                            }
+                        } catch (IOException | InterruptedException e) {
+                            throw new RuntimeException(e);
+                        }
+                    };
+                    c.close();
+                    closing.set(false);
+                    assertEquals(0, readsDuringClose.get(), "a worker ran the handler while another thread closed it");
+                    assertTrue(server.counters().staleEvents() > staleBefore, "the event was not even raised: " + server.counters());
+                    assertEquals(-1, s.getInputStream().read());
+                } finally {
+                    server.afterCloseTakesOver = null;
+                }
+            }
+        });
+    }
+
     /** A handler that blocks holds its own connection only; the other workers serve the rest. */
     @Test
     void aBlockedHandlerDoesNotStallOtherConnections() {
