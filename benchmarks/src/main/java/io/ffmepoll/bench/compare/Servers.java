@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Servers {
 
-    static final List<String> IMPLS = List.of("ffm", "nio", "netty", "vthreads", "c");
+    static final List<String> IMPLS = List.of("ffm", "ffm-shared", "nio", "netty", "vthreads", "c");
     private static int nextPort = 21000;
 
     private Servers() {
@@ -84,6 +84,7 @@ public final class Servers {
         cmd.addAll(jvmFlags);
         String main = switch (impl) {
             case "ffm" -> "io.ffmepoll.bench.ffm.FfmServer";
+            case "ffm-shared" -> "io.ffmepoll.bench.ffm.FfmSharedServer";
             case "nio" -> "io.ffmepoll.bench.servers.NioServer";
             case "netty" -> "io.ffmepoll.bench.servers.NettyServer";
             case "vthreads" -> {

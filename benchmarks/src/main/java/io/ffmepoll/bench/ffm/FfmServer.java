@@ -51,6 +51,7 @@ public final class FfmServer {
                 case "--path" -> { path = need(a, v); i++; }
                 case "--counters-every" -> { countersEvery = Double.parseDouble(need(a, v)); i++; }
                 case "--leak" -> { leak = need(a, v); i++; }
+                case "--work" -> { io.ffmepoll.bench.common.Work.configure(need(a, v)); i++; }
                 default -> usage("unknown argument: " + a);
             }
         }
@@ -137,7 +138,7 @@ public final class FfmServer {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]"
-                + " [--counters-every SECONDS] [--leak fd|heap|native]");
+                + " [--counters-every SECONDS] [--leak fd|heap|native] [--work none|cpu:US|sleep:US]");
         System.exit(2);
     }
 
@@ -145,6 +146,7 @@ public final class FfmServer {
     static final class EchoHandler implements Handler {
         @Override
         public void onRead(Connection c, MemorySegment data) {
+            io.ffmepoll.bench.common.Work.perRequest();
             if (!c.write(data)) c.pauseReading();
         }
 

@@ -23,6 +23,7 @@ public final class VThreadServer {
     public static void main(String[] argv) throws IOException {
         Args args = new Args(argv);
         boolean http = ServerMain.httpProto(args);
+        io.ffmepoll.bench.common.Work.configure(args.get("work", "none"));
         String loops = Long.toString(args.number("loops", 1));
         if (System.getProperty("jdk.virtualThreadScheduler.parallelism") == null) {
             System.setProperty("jdk.virtualThreadScheduler.parallelism", loops);
@@ -58,7 +59,10 @@ public final class VThreadServer {
             byte[] buf = new byte[BUFFER];
             if (!http) {
                 int n;
-                while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
+                while ((n = in.read(buf)) > 0) {
+                    io.ffmepoll.bench.common.Work.perRequest();
+                    out.write(buf, 0, n);
+                }
                 return;
             }
             ByteBuffer view = ByteBuffer.wrap(buf);
