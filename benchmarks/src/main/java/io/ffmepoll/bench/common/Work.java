@@ -5,9 +5,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Simulated per-request work for the echo servers ({@code --work}): {@code none} (default),
  * {@code cpu:N} (N µs of busy computation on the serving thread) or {@code sleep:N} (a blocking
- * call of N µs, as a JDBC round trip would be). Done once per read that carries a message (one
- * message per read at depth 1), before the echo is written, on the thread that serves the
- * connection: that is what tells a per-loop server from a shared worker pool.
+ * call of N µs, as a JDBC round trip would be), once per 64-byte message (the size of the work
+ * scenarios' messages), one after the other, before the echo is written, on the thread that
+ * serves the connection: that is what tells a per-loop server from a shared worker pool. Counted
+ * per message, not per read: a server that falls behind reads several messages at once and must
+ * not do the work of one for all of them.
  */
 public final class Work {
 
@@ -34,6 +36,15 @@ public final class Work {
     /** Whether any work is configured. */
     public static boolean any() {
         return kind != 0;
+    }
+
+    /** The size of one message of the work scenarios. */
+    public static final int MESSAGE = 64;
+
+    /** Does the work of the messages in {@code bytes} echo bytes (at least one). */
+    public static void perBytes(long bytes) {
+        if (kind == 0) return;
+        for (long k = Math.max(1, bytes / MESSAGE); k > 0; k--) perRequest();
     }
 
     /** Does one request's work. */

@@ -146,7 +146,7 @@ public final class FfmServer {
     static final class EchoHandler implements Handler {
         @Override
         public void onRead(Connection c, MemorySegment data) {
-            io.ffmepoll.bench.common.Work.perRequest();
+            io.ffmepoll.bench.common.Work.perBytes(data.byteSize());
             if (!c.write(data)) c.pauseReading();
         }
 

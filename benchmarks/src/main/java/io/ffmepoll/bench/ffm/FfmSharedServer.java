@@ -57,7 +57,7 @@ public final class FfmSharedServer {
     static final class Echo implements SharedHandler {
         @Override
         public void onRead(SharedConnection c, MemorySegment data) {
-            Work.perRequest();
+            Work.perBytes(data.byteSize());
             c.write(data);
         }
     }

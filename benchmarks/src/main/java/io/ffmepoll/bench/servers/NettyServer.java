@@ -80,7 +80,7 @@ public final class NettyServer {
     static final class Echo extends FlowControlled {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            io.ffmepoll.bench.common.Work.perRequest();
+            io.ffmepoll.bench.common.Work.perBytes(((io.netty.buffer.ByteBuf) msg).readableBytes());
             ctx.write(msg, ctx.voidPromise());
         }
 

@@ -180,7 +180,7 @@ public final class NioServer {
                     if (!answer(dst)) return;
                 } else {
                     dst.flip();
-                    io.ffmepoll.bench.common.Work.perRequest();
+                    io.ffmepoll.bench.common.Work.perBytes(dst.remaining());
                     ch.write(dst);
                     if (dst.hasRemaining()) {
                         out = loop.take().put(dst);

@@ -60,7 +60,7 @@ public final class VThreadServer {
             if (!http) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    io.ffmepoll.bench.common.Work.perRequest();
+                    io.ffmepoll.bench.common.Work.perBytes(n);
                     out.write(buf, 0, n);
                 }
                 return;
