@@ -1,6 +1,7 @@
 package io.ffmepoll.shared;
 
 import io.ffmepoll.epoll.Epoll;
+import io.ffmepoll.epoll.Fds;
 import io.ffmepoll.epoll.EventArray;
 import io.ffmepoll.epoll.Interest;
 import io.ffmepoll.epoll.Pipe;
@@ -15,15 +16,12 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,24 +69,6 @@ class SharedServerTest {
 
     static SocketAddress loopback() {
         return new InetSocketAddress("127.0.0.1", 0);
-    }
-
-    /** This process's descriptors and their targets, from /proc/self/fd. */
-    static Map<Integer, String> fds() throws IOException {
-        Map<Integer, String> m = new TreeMap<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                try {
-                    String target = Files.readSymbolicLink(p).toString();
-                    if (!(target.startsWith("/proc/") && target.endsWith("/fd"))) {
-                        m.put(Integer.parseInt(p.getFileName().toString()), target);
-                    }
-                } catch (IOException gone) {
-                    // closed since the listing
-                }
-            }
-        }
-        return m;
     }
 
     @Test
@@ -409,7 +388,7 @@ class SharedServerTest {
     @Test
     void shutdownFinishesTheReplyInFlightAndLeavesNoDescriptor() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            Map<Integer, String> before = fds();
+            Set<Integer> before = Fds.open();
             CountDownLatch inHandler = new CountDownLatch(1);
             SharedServer server = SharedServer.builder().workers(3).build();
             SocketAddress at = server.listen(loopback(), () -> (c, data) -> {
@@ -517,11 +496,12 @@ class SharedServerTest {
         });
     }
 
-    static Map<Integer, String> awaitFds(Map<Integer, String> expected) throws IOException, InterruptedException {
-        Map<Integer, String> now = fds();
+    /** Waits up to 5 s for the descriptor set to equal {@code expected} (workers close on their own time). */
+    static Set<Integer> awaitFds(Set<Integer> expected) throws InterruptedException {
+        Set<Integer> now = Fds.open();
         for (int i = 0; i < 500 && !now.equals(expected); i++) {
             Thread.sleep(10);
-            now = fds();
+            now = Fds.open();
         }
         return now;
     }
