@@ -3,6 +3,7 @@ package io.ffmepoll.epoll;
 import io.ffmepoll.internal.gen.Linux;
 import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.sys.Leases;
+import io.ffmepoll.internal.sys.NativeAccess;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 import io.ffmepoll.socket.ReceivedDescriptor;
@@ -34,6 +35,10 @@ import java.util.Objects;
  */
 public abstract sealed class Descriptor implements AutoCloseable
         permits Epoll, EventFd, TimerFd, Pipe.End, SocketDescriptor, ReceivedDescriptor {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     /** An I/O result: end of stream. */
     public static final int EOF = -1;
@@ -75,7 +80,10 @@ public abstract sealed class Descriptor implements AutoCloseable
      */
     private int deferredErrno;
 
-    /** Takes ownership of {@code fd}, which must be open. */
+    /**
+     * Takes ownership of {@code fd}, which must be open.
+     * @param fd an open descriptor number that nothing else will close
+     */
     protected Descriptor(int fd) {
         if (fd < 0) throw new IllegalArgumentException("not a file descriptor: " + fd);
         this.fd = fd;
@@ -83,6 +91,7 @@ public abstract sealed class Descriptor implements AutoCloseable
 
     /**
      * The fd number, for logging and for handing to code that does not outlive this object.
+     * @return the descriptor number
      * @throws IllegalStateException if closed
      */
     public final int fd() {
@@ -90,7 +99,10 @@ public abstract sealed class Descriptor implements AutoCloseable
         return fd;
     }
 
-    /** Whether {@link #close()} has not been called. */
+    /**
+     * Whether {@link #close()} has not been called.
+     * @return whether the descriptor is open; a call racing with {@code close()} may still see true
+     */
     public final boolean isOpen() {
         return state >= 0;
     }
@@ -98,6 +110,7 @@ public abstract sealed class Descriptor implements AutoCloseable
     /**
      * Marks the descriptor in use and returns its number; pair with {@link #release()} in a
      * finally block.
+     * @return the descriptor number, valid until the matching {@link #release()}
      * @throws IllegalStateException if closed
      */
     protected final int acquire() {
@@ -173,6 +186,8 @@ public abstract sealed class Descriptor implements AutoCloseable
      * Whether {@code close(2)} of {@code fd} (still open, about to be closed) may block, as a
      * socket with {@code SO_LINGER} does; if so the close runs on a closer thread instead of
      * the caller's. The default: no.
+     * @param fd this descriptor's number
+     * @return whether {@code close(2)} must run on the closer thread
      */
     protected boolean closeMayBlock(int fd) {
         return false;
@@ -219,9 +234,12 @@ public abstract sealed class Descriptor implements AutoCloseable
      * as the call's argument, heap memory through native staging. A stream reads staged memory
      * in chunks until the kernel has no more, so a short count still means "nothing more now";
      * a datagram is staged whole, never cut at the staging size.
+     * @param dst where the bytes go
+     * @param how stream or datagram semantics, which decide how heap memory is staged
      * @return bytes read; {@link #EOF} for a stream when 0 bytes came into a non-empty
      *         destination; {@link #WOULD_BLOCK}
      * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws NativeIOException any error but {@code EAGAIN}, or one deferred from the previous call
      */
     protected final int readBytes(MemorySegment dst, Transfer how) throws NativeIOException {
         writable(dst);
@@ -231,7 +249,10 @@ public abstract sealed class Descriptor implements AutoCloseable
     /**
      * Writes from {@code src} (all of it, from offset 0), staging heap memory like
      * {@link #readBytes(MemorySegment, Transfer)}: a stream in chunks, a datagram whole.
+     * @param src the bytes to write
+     * @param how stream or datagram semantics, as for reading
      * @return bytes written (possibly fewer than offered) or {@link #WOULD_BLOCK}
+     * @throws NativeIOException any error but {@code EAGAIN} ({@code EPIPE}, {@code ECONNRESET}...)
      */
     protected final int writeBytes(MemorySegment src, Transfer how) throws NativeIOException {
         return src.isNative() ? directWrite(src, how) : staged(src, how, false);
@@ -321,26 +342,54 @@ public abstract sealed class Descriptor implements AutoCloseable
         return (int) done;
     }
 
-    /** As {@link #readBytes(MemorySegment, Transfer)}, between position and limit, advancing the position. */
+    /**
+     * As {@link #readBytes(MemorySegment, Transfer)}, between position and limit, advancing the position.
+     * @param dst the buffer to fill
+     * @param how stream or datagram semantics
+     * @return as {@link #readBytes(MemorySegment, Transfer)}
+     * @throws NativeIOException as {@link #readBytes(MemorySegment, Transfer)}
+     */
     protected final int readBytes(ByteBuffer dst, Transfer how) throws NativeIOException {
         int n = readBytes(MemorySegment.ofBuffer(dst), how);
         if (n > 0) dst.position(dst.position() + n);
         return n;
     }
 
-    /** As {@link #readBytes(MemorySegment, Transfer)}, into {@code dst[offset, offset+length)}. */
+    /**
+     * As {@link #readBytes(MemorySegment, Transfer)}, into {@code dst[offset, offset+length)}.
+     * @param dst the array to fill
+     * @param offset where in {@code dst} the bytes go
+     * @param length at most this many bytes
+     * @param how stream or datagram semantics
+     * @return as {@link #readBytes(MemorySegment, Transfer)}
+     * @throws NativeIOException as {@link #readBytes(MemorySegment, Transfer)}
+     */
     protected final int readBytes(byte[] dst, int offset, int length, Transfer how) throws NativeIOException {
         return readBytes(heap(dst, offset, length), how);
     }
 
-    /** As {@link #writeBytes(MemorySegment, Transfer)}, between position and limit, advancing the position. */
+    /**
+     * As {@link #writeBytes(MemorySegment, Transfer)}, between position and limit, advancing the position.
+     * @param src the buffer to send from
+     * @param how stream or datagram semantics
+     * @return as {@link #writeBytes(MemorySegment, Transfer)}
+     * @throws NativeIOException as {@link #writeBytes(MemorySegment, Transfer)}
+     */
     protected final int writeBytes(ByteBuffer src, Transfer how) throws NativeIOException {
         int n = writeBytes(MemorySegment.ofBuffer(src), how);
         if (n > 0) src.position(src.position() + n);
         return n;
     }
 
-    /** As {@link #writeBytes(MemorySegment, Transfer)}, from {@code src[offset, offset+length)}. */
+    /**
+     * As {@link #writeBytes(MemorySegment, Transfer)}, from {@code src[offset, offset+length)}.
+     * @param src the array to send from
+     * @param offset the first byte to send
+     * @param length how many bytes to send
+     * @param how stream or datagram semantics
+     * @return as {@link #writeBytes(MemorySegment, Transfer)}
+     * @throws NativeIOException as {@link #writeBytes(MemorySegment, Transfer)}
+     */
     protected final int writeBytes(byte[] src, int offset, int length, Transfer how) throws NativeIOException {
         return writeBytes(heap(src, offset, length), how);
     }
@@ -348,6 +397,12 @@ public abstract sealed class Descriptor implements AutoCloseable
     /**
      * Maps a byte count or {@code -errno}: n, 0 ({@link #EOF} for a stream reading into a
      * non-empty destination), {@link #WOULD_BLOCK}, or the exception naming {@code call}.
+     * @param call the system call, named in the exception
+     * @param r the call's result: a byte count or {@code -errno}
+     * @param want the bytes asked for: 0 means an empty destination, whose 0 is not end of stream
+     * @param stream whether 0 bytes means end of stream
+     * @return the count, {@link #EOF} or {@link #WOULD_BLOCK}
+     * @throws NativeIOException for any {@code -errno} but {@code -EAGAIN}
      */
     protected static int ioResult(String call, long r, long want, boolean stream) throws NativeIOException {
         if (r > 0) return (int) r;
@@ -376,12 +431,17 @@ public abstract sealed class Descriptor implements AutoCloseable
     /**
      * Keeps the error {@code r} (a {@code -errno} other than EAGAIN; anything else is ignored) of
      * a call that came after bytes had already moved, for the next call to throw.
+     * @param r the failed call's result
      */
     protected final void deferError(long r) {
         if (r < 0 && r != -Errors.EAGAIN) deferredErrno = (int) -r;
     }
 
-    /** Throws the error {@link #deferError kept} by an earlier call, once, as {@code call}'s. */
+    /**
+     * Throws the error {@link #deferError kept} by an earlier call, once, as {@code call}'s.
+     * @param call the call to name in the exception
+     * @throws NativeIOException the kept error, if there is one
+     */
     protected final void throwDeferred(String call) throws NativeIOException {
         int errno = deferredErrno;
         if (errno != 0) {
@@ -393,18 +453,30 @@ public abstract sealed class Descriptor implements AutoCloseable
     /**
      * Refuses a read-only destination: the kernel would write into it anyway, since a downcall
      * passes only the address.
+     * @param dst the destination of a read
+     * @throws IllegalArgumentException if {@code dst} is read-only
      */
     protected static void writable(MemorySegment dst) {
         if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
     }
 
-    /** A segment over {@code bytes[offset, offset+length)}, bounds checked. */
+    /**
+     * A segment over {@code bytes[offset, offset+length)}, bounds checked.
+     * @param bytes the array
+     * @param offset the first byte
+     * @param length the number of bytes
+     * @return a heap segment over that range
+     * @throws IndexOutOfBoundsException if the range is not inside {@code bytes}
+     */
     protected static MemorySegment heap(byte[] bytes, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, bytes.length);
         return MemorySegment.ofArray(bytes).asSlice(offset, length);
     }
 
-    /** The exception thrown on use after close. */
+    /**
+     * The exception thrown on use after close.
+     * @return an exception naming this descriptor
+     */
     protected IllegalStateException closed() {
         return new IllegalStateException(getClass().getSimpleName() + " is closed");
     }

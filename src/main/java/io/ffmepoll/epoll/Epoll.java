@@ -70,6 +70,7 @@ public final class Epoll extends Descriptor {
     /**
      * Opens an epoll instance ({@code epoll_create1(EPOLL_CLOEXEC)}), after the start-up
      * self-test if it has not passed yet. Thread-safe.
+     * @return a new instance, owned by the caller
      * @throws NativeIOException EMFILE or ENFILE when out of descriptors
      * @throws LinkageError if the {@code epoll_event} layout does not match the kernel
      */
@@ -84,6 +85,7 @@ public final class Epoll extends Descriptor {
      * of descriptors, returns false for now (it runs again on the next call). An instance
      * refused {@code epoll_pwait2} later still falls back on its own (see Timeouts).
      * Thread-safe.
+     * @return whether waits can use {@code epoll_pwait2}'s nanosecond timeouts
      * @throws LinkageError if the {@code epoll_event} layout does not match the kernel
      */
     public static boolean hasPwait2() {
@@ -108,6 +110,9 @@ public final class Epoll extends Descriptor {
 
     /**
      * Starts watching {@code target} ({@code EPOLL_CTL_ADD}).
+     * @param target the descriptor to watch; it stays owned by the caller
+     * @param interest what to report, and how (level- or edge-triggered, one-shot...)
+     * @param token any 64-bit value, handed back by {@link EventArray#token(int)} with each event
      * @throws NativeIOException EEXIST if already watched, EPERM for a regular file, EINVAL for
      *         this instance itself, ENOSPC past {@code max_user_watches}
      * @throws IllegalStateException if this instance or {@code target} is closed
@@ -119,6 +124,9 @@ public final class Epoll extends Descriptor {
     /**
      * Changes the interest and token of a watched descriptor ({@code EPOLL_CTL_MOD}); also
      * re-arms a {@link Interest#ONESHOT} registration.
+     * @param target a descriptor this instance watches
+     * @param interest the new interest, replacing the old one
+     * @param token the new token
      * @throws NativeIOException ENOENT if not watched; EINVAL with {@link Interest#EXCLUSIVE}
      */
     public void modify(Descriptor target, Interest interest, long token) throws NativeIOException {
@@ -128,6 +136,7 @@ public final class Epoll extends Descriptor {
     /**
      * Stops watching {@code target} ({@code EPOLL_CTL_DEL}). Closing a descriptor removes it
      * too, once no other fd refers to the same open file.
+     * @param target a descriptor this instance watches
      * @throws NativeIOException ENOENT if not watched
      */
     public void delete(Descriptor target) throws NativeIOException {
@@ -153,9 +162,12 @@ public final class Epoll extends Descriptor {
     /**
      * Waits up to {@code timeoutMillis} for events ({@code -1}: forever, {@code 0}: don't block).
      * Thread-safe; several threads may wait on one instance, each into its own array.
+     * @param events where the kernel writes the ready events
+     * @param timeoutMillis the longest wait in milliseconds
      * @return the number of events in {@code events}, 0 on timeout or when a signal interrupted
      *         the wait (see {@link Errors})
      * @throws IllegalArgumentException if {@code timeoutMillis < -1}
+     * @throws NativeIOException if the wait fails (not for {@code EINTR}, which returns 0)
      */
     public int wait(EventArray events, int timeoutMillis) throws NativeIOException {
         if (timeoutMillis < -1) throw new IllegalArgumentException("timeout below -1: " + timeoutMillis);
@@ -167,8 +179,11 @@ public final class Epoll extends Descriptor {
      * has {@code epoll_pwait2}; otherwise rounded up to whole milliseconds. A timeout too long
      * for {@link Duration#toNanos()} (such as {@code ChronoUnit.FOREVER.getDuration()}) waits
      * forever. Thread-safe, as {@link #wait(EventArray, int)}.
+     * @param events where the kernel writes the ready events
+     * @param timeout the longest wait; {@link Duration#ZERO} does not block
      * @return as {@link #wait(EventArray, int)}
      * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws NativeIOException if the wait fails (not for {@code EINTR}, which returns 0)
      */
     public int wait(EventArray events, Duration timeout) throws NativeIOException {
         if (timeout.isNegative()) throw new IllegalArgumentException("negative timeout: " + timeout);
@@ -181,6 +196,10 @@ public final class Epoll extends Descriptor {
      * loops. Where {@code epoll_pwait2} is unavailable a timeout is rounded up to whole
      * milliseconds and capped at {@link Integer#MAX_VALUE} of them (about 24.8 days): a longer
      * wait returns 0 events then, like any timeout. Thread-safe, as {@link #wait(EventArray, int)}.
+     * @param events where the kernel writes the ready events
+     * @param timeoutNanos the longest wait in nanoseconds; 0 does not block
+     * @return as {@link #wait(EventArray, int)}
+     * @throws NativeIOException if the wait fails (not for {@code EINTR}, which returns 0)
      */
     public int waitNanos(EventArray events, long timeoutNanos) throws NativeIOException {
         if (timeoutNanos < 0 || timeoutNanos == FOREVER) return waitInto(events, -1, -1);

@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeAccess;
 import io.ffmepoll.internal.sys.Sys;
 
 /**
@@ -31,33 +32,60 @@ import io.ffmepoll.internal.sys.Sys;
  */
 public final class Errors {
 
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
+
     // errno numbers as compile-time constants, so that `case Errors.EAGAIN ->` compiles: the
     // generated bindings expose them as methods, which are not constant expressions. The values
     // are the bindings' own (asm-generic numbering, as every binding in internal.gen assumes);
     // ErrnoConstantsTest proves each equal to its binding and named in the table below.
 
+    /** Operation not permitted: a seccomp filter refusing {@code epoll_pwait2}, or an option needing a capability. */
     public static final int EPERM = 1;
+    /** No such file or directory: a Unix socket path that does not exist. */
     public static final int ENOENT = 2;
+    /** Interrupted by a signal: a wait returns zero events instead (see the policy above). */
     public static final int EINTR = 4;
+    /** Bad file descriptor: reported as {@link ClosedDescriptorException}. */
     public static final int EBADF = 9;
+    /** Try again (= {@code EWOULDBLOCK}): a result, {@link Descriptor#WOULD_BLOCK}, never an exception. */
     public static final int EAGAIN = 11;
+    /** Already exists: {@code epoll_ctl(ADD)} of a descriptor already registered. */
     public static final int EEXIST = 17;
+    /** Invalid argument, for example {@link Interest#EXCLUSIVE} given to {@code epoll_ctl(MOD)}. */
     public static final int EINVAL = 22;
+    /** The system-wide limit on open files is reached. */
     public static final int ENFILE = 23;
+    /** The process limit on open descriptors ({@code ulimit -n}) is reached. */
     public static final int EMFILE = 24;
+    /** No space: {@code epoll_ctl(ADD)} past the per-user watch limit ({@code max_user_watches}). */
     public static final int ENOSPC = 28;
+    /** Broken pipe: a write after the peer closed (no SIGPIPE is raised; writes use {@code MSG_NOSIGNAL}). */
     public static final int EPIPE = 32;
+    /** The kernel lacks the system call, for example {@code epoll_pwait2} before Linux 5.11. */
     public static final int ENOSYS = 38;
+    /** The socket option is unknown to this kernel or protocol. */
     public static final int ENOPROTOOPT = 92;
+    /** The address is already bound or listened on. */
     public static final int EADDRINUSE = 98;
+    /** A pending connection was aborted before {@code accept} took it. */
     public static final int ECONNABORTED = 103;
+    /** The peer reset the connection. */
     public static final int ECONNRESET = 104;
+    /** The kernel ran out of buffer space for the operation. */
     public static final int ENOBUFS = 105;
+    /** The socket is already connected. */
     public static final int EISCONN = 106;
+    /** The socket is not connected. */
     public static final int ENOTCONN = 107;
+    /** The connection timed out (retransmissions or keep-alive probes went unanswered). */
     public static final int ETIMEDOUT = 110;
+    /** Nothing listens at the address connected to. */
     public static final int ECONNREFUSED = 111;
+    /** A non-blocking connect is already in progress on the socket. */
     public static final int EALREADY = 114;
+    /** A non-blocking connect has started; {@code finishConnect} completes it. */
     public static final int EINPROGRESS = 115;
 
     private static final String[] NAMES = new String[256];
@@ -87,13 +115,21 @@ public final class Errors {
 
     private Errors() {}
 
-    /** The symbolic name of {@code errno}, or {@code "errno N"} for one the library does not bind. */
+    /**
+     * The symbolic name of an errno number. Thread-safe.
+     * @param errno a positive errno number
+     * @return its name, as {@code "EAGAIN"}, or {@code "errno N"} for one the library does not bind
+     */
     public static String name(int errno) {
         String n = errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
         return n != null ? n : "errno " + errno;
     }
 
-    /** The C library's text for {@code errno}, cached. */
+    /**
+     * The C library's text for an errno number, cached after the first call. Thread-safe.
+     * @param errno an errno number
+     * @return the {@code strerror} text, as {@code "Resource temporarily unavailable"}
+     */
     public static String strerror(int errno) {
         if (errno <= 0 || errno >= TEXTS.length) return Sys.strerror(errno);
         String t = TEXTS[errno];
@@ -102,9 +138,11 @@ public final class Errors {
     }
 
     /**
-     * The exception for a failed call.
+     * The exception for a failed call. Thread-safe.
      * @param call what failed, as {@code "epoll_ctl(ADD)"}
      * @param result the call's negative result, {@code -errno}
+     * @return a {@link ClosedDescriptorException} for {@code EBADF}, else a {@link NativeIOException}
+     * @throws IllegalArgumentException if {@code result} is not negative
      */
     public static NativeIOException exception(String call, long result) {
         int errno = (int) -result;
@@ -112,7 +150,13 @@ public final class Errors {
         return errno == EBADF ? new ClosedDescriptorException(call, errno) : new NativeIOException(call, errno);
     }
 
-    /** Returns {@code result} if non-negative, else throws its exception. */
+    /**
+     * Passes a successful result through, throws for a failed one. Thread-safe.
+     * @param call what was called, for the message, as {@code "epoll_ctl(ADD)"}
+     * @param result the call's result: non-negative, or {@code -errno}
+     * @return {@code result}, when it is not negative
+     * @throws NativeIOException the {@link #exception} for a negative result
+     */
     public static int check(String call, int result) throws NativeIOException {
         if (result < 0) throw exception(call, result);
         return result;
@@ -121,6 +165,11 @@ public final class Errors {
     /**
      * An I/O result: the byte count, {@link Descriptor#WOULD_BLOCK} for {@code EAGAIN}, or an
      * exception for any other error. End of stream is the caller's to tell (a read of 0).
+     * Thread-safe.
+     * @param call what was called, for the message, as {@code "read"}
+     * @param result the call's result: a byte count, or {@code -errno}
+     * @return the byte count, or {@link Descriptor#WOULD_BLOCK} for {@code -EAGAIN}
+     * @throws NativeIOException the {@link #exception} for any other negative result
      */
     public static long io(String call, long result) throws NativeIOException {
         if (result >= 0) return result;

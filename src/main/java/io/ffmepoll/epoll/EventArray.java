@@ -1,6 +1,7 @@
 package io.ffmepoll.epoll;
 
 import io.ffmepoll.internal.sys.EpollEventLayout;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,6 +26,10 @@ import java.lang.foreign.MemorySegment;
  */
 public final class EventArray implements AutoCloseable {
 
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
+
     /** The most events one array holds after growing. */
     public static final int MAX_CAPACITY = 1 << 16;
 
@@ -46,6 +51,8 @@ public final class EventArray implements AutoCloseable {
 
     /**
      * An array for {@code capacity} events.
+     * @param capacity the most events one wait returns, before growing
+     * @return a new array, owning native memory until {@link #close()}
      * @throws IllegalArgumentException unless {@code 0 < capacity <= MAX_CAPACITY}
      */
     public static EventArray allocate(int capacity) {
@@ -55,23 +62,37 @@ public final class EventArray implements AutoCloseable {
         return new EventArray(capacity);
     }
 
-    /** How many events a wait can return. */
+    /**
+     * How many events a wait can return.
+     * @return the current capacity, which {@link #growIfFull(int)} may double
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** The {@code EPOLL*} bits of event {@code i}. */
+    /**
+     * The {@code EPOLL*} bits of event {@code i}.
+     * @param i an index below the count the last wait returned
+     * @return the ready flags, to test with {@link Interest#bits()}
+     * @throws IndexOutOfBoundsException if {@code i} is not below {@link #capacity()}
+     */
     public int events(int i) {
         return EpollEventLayout.events(segment, check(i));
     }
 
-    /** The 64-bit token registered with the fd of event {@code i}. */
+    /**
+     * The 64-bit token registered with the fd of event {@code i}.
+     * @param i an index below the count the last wait returned
+     * @return the token given to {@link Epoll#add} or {@link Epoll#modify}
+     * @throws IndexOutOfBoundsException if {@code i} is not below {@link #capacity()}
+     */
     public long token(int i) {
         return EpollEventLayout.data(segment, check(i));
     }
 
     /**
      * Doubles the capacity if the last wait returned {@code ready == capacity()} events.
+     * @param ready the count the last wait into this array returned
      * @return whether it grew
      */
     public boolean growIfFull(int ready) {

@@ -21,12 +21,21 @@ public final class EventFd extends Descriptor {
         super(fd);
     }
 
-    /** A counter starting at 0. */
+    /**
+     * A counter starting at 0.
+     * @return a new eventfd, non-blocking and close-on-exec
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     */
     public static EventFd open() throws NativeIOException {
         return open(false);
     }
 
-    /** A counter starting at 0; in semaphore mode each read takes 1 instead of the whole count. */
+    /**
+     * A counter starting at 0; in semaphore mode each read takes 1 instead of the whole count.
+     * @param semaphore whether to open in semaphore mode ({@code EFD_SEMAPHORE})
+     * @return a new eventfd, non-blocking and close-on-exec
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     */
     public static EventFd open(boolean semaphore) throws NativeIOException {
         int flags = Linux.EFD_NONBLOCK() | Linux.EFD_CLOEXEC() | (semaphore ? Linux.EFD_SEMAPHORE() : 0);
         return new EventFd(Errors.check("eventfd", Sys.eventfd(0, flags)));
@@ -34,8 +43,10 @@ public final class EventFd extends Descriptor {
 
     /**
      * Adds {@code n} to the counter.
+     * @param n the amount to add, as an unsigned 64-bit value
      * @return false if the counter would overflow (EAGAIN); it is then already readable
      * @throws IllegalArgumentException if {@code n} is not in 1..2^64-2 as unsigned
+     * @throws NativeIOException if the write fails for another reason than a full counter
      */
     public boolean signal(long n) throws NativeIOException {
         if (n == 0 || n == -1L) throw new IllegalArgumentException("eventfd increment must be 1..2^64-2");
@@ -50,7 +61,11 @@ public final class EventFd extends Descriptor {
         }
     }
 
-    /** Takes the counter (or 1 in semaphore mode), as an unsigned 64-bit value; 0 if it was 0. */
+    /**
+     * Takes the counter (or 1 in semaphore mode), as an unsigned 64-bit value; 0 if it was 0.
+     * @return the value taken, or 0 when the counter was 0 (the read would block)
+     * @throws NativeIOException if the read fails for another reason
+     */
     public long read() throws NativeIOException {
         return readCounter("read(eventfd)");
     }

@@ -22,7 +22,11 @@ public final class TimerFd extends Descriptor {
         super(fd);
     }
 
-    /** A disarmed timer. */
+    /**
+     * A disarmed timer.
+     * @return a new timer on {@code CLOCK_MONOTONIC}, non-blocking and close-on-exec
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     */
     public static TimerFd open() throws NativeIOException {
         int flags = Linux.TFD_NONBLOCK() | Linux.TFD_CLOEXEC();
         return new TimerFd(Errors.check("timerfd_create", Sys.timerfdCreate(Linux.CLOCK_MONOTONIC(), flags)));
@@ -32,7 +36,10 @@ public final class TimerFd extends Descriptor {
      * Fires after {@code delay}, then every {@code period} unless it is zero. Durations beyond
      * {@code Long.MAX_VALUE} nanoseconds (about 292 years, {@code ChronoUnit.FOREVER} included)
      * are clamped to it: such a timer never fires in practice. Thread-safe.
+     * @param delay the time to the first expiration
+     * @param period the time between later expirations; {@link Duration#ZERO} fires once
      * @throws IllegalArgumentException if {@code delay} is not positive or {@code period} is negative
+     * @throws NativeIOException if {@code timerfd_settime} fails
      */
     public void schedule(Duration delay, Duration period) throws NativeIOException {
         if (delay.isNegative() || delay.isZero()) throw new IllegalArgumentException("delay must be positive: " + delay);
@@ -43,13 +50,18 @@ public final class TimerFd extends Descriptor {
     /**
      * Fires once when {@link System#nanoTime()} reaches {@code deadline}; at once if it has.
      * Allocation-free, for event loops.
+     * @param deadline a {@link System#nanoTime()} value
+     * @throws NativeIOException if {@code timerfd_settime} fails
      */
     public void scheduleAt(long deadline) throws NativeIOException {
         // An absolute it_value of 0 would disarm: a deadline at or before 0 becomes 1 ns.
         settime(Linux.TFD_TIMER_ABSTIME(), Math.max(1, deadline), 0);
     }
 
-    /** Disarms the timer. */
+    /**
+     * Disarms the timer.
+     * @throws NativeIOException if {@code timerfd_settime} fails
+     */
     public void cancel() throws NativeIOException {
         settime(0, 0, 0);
     }
@@ -63,7 +75,11 @@ public final class TimerFd extends Descriptor {
         }
     }
 
-    /** The number of expirations since the last read; 0 if none. */
+    /**
+     * The number of expirations since the last read; 0 if none.
+     * @return the expirations counted, 0 when none (the read would block)
+     * @throws NativeIOException if the read fails
+     */
     public long read() throws NativeIOException {
         return readCounter("read(timerfd)");
     }

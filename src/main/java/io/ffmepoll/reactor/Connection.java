@@ -136,7 +136,10 @@ public final class Connection extends Registration {
         if (!closed) opened.complete(this);
     }
 
-    /** The loop that serves this connection. Any thread. */
+    /**
+     * The loop that serves this connection. Any thread.
+     * @return the connection's loop
+     */
     public EventLoop loop() {
         return loop;
     }
@@ -145,17 +148,24 @@ public final class Connection extends Registration {
      * The socket, for options and addresses ({@code socket().getOption(...)}). Do not read,
      * write or close it directly: the connection owns it. Any thread (options and addresses
      * may be read from any thread).
+     * @return the connection's socket
      */
     public StreamSocket socket() {
         return socket;
     }
 
-    /** The handler serving this connection. Any thread. */
+    /**
+     * The handler serving this connection. Any thread.
+     * @return the handler given at registration
+     */
     public Handler handler() {
         return handler;
     }
 
-    /** Any object the application keeps with the connection (null until attached). Any thread. */
+    /**
+     * Any object the application keeps with the connection (null until attached). Any thread.
+     * @return the attachment, or null
+     */
     public Object attachment() {
         return attachment;
     }
@@ -163,6 +173,7 @@ public final class Connection extends Registration {
     /**
      * Replaces the attachment. Any thread: the value is published safely, and seen by every
      * later {@link #attachment()} (on the loop, and on the calling thread at once).
+     * @param value the new attachment, or null
      */
     public void attach(Object value) {
         attachment = value;
@@ -171,6 +182,7 @@ public final class Connection extends Registration {
     /**
      * Whether the connection is not yet closed (close-after-flush may be pending). Any thread;
      * once false it stays false.
+     * @return whether the connection is open
      */
     public boolean isOpen() {
         return !closed;
@@ -180,17 +192,24 @@ public final class Connection extends Registration {
      * Whether queued output is at or under the high watermark (or has fallen back to the low
      * one). Any thread; off the loop a snapshot, as {@link Handler#onWritabilityChanged} reports
      * each change on the loop.
+     * @return whether the handler may go on writing
      */
     public boolean isWritable() {
         return writable;
     }
 
-    /** Bytes accepted by {@link #write} and not yet taken by the socket. Any thread (a snapshot off the loop). */
+    /**
+     * Bytes accepted by {@link #write} and not yet taken by the socket. Any thread (a snapshot off the loop).
+     * @return the queued byte count
+     */
     public long queuedBytes() {
         return queued;
     }
 
-    /** Whether input is delivered to {@link Handler#onRead}. Any thread (a snapshot off the loop). */
+    /**
+     * Whether input is delivered to {@link Handler#onRead}. Any thread (a snapshot off the loop).
+     * @return false while reading is paused
+     */
     public boolean isReading() {
         return reading;
     }
@@ -201,6 +220,7 @@ public final class Connection extends Registration {
      * <p>Once a write has met the peer's reset (EPIPE, ECONNRESET) the connection closes after
      * the current callback, with that error as {@link Handler#onClose} cause; until then further
      * writes are discarded and return false, since the handler could not have known.
+     * @param data the bytes to send
      * @return {@link #isWritable()} after the write: false asks the caller to stop producing
      * @throws IllegalStateException if output was closed or shut down, if the queue would pass
      *         the reactor's {@code maxQueuedBytes} (a handler that ignores writability is closed
@@ -231,7 +251,11 @@ public final class Connection extends Registration {
         return writable;
     }
 
-    /** Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. Loop thread only. */
+    /**
+     * Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. Loop thread only.
+     * @param data the buffer to send from
+     * @return as {@link #write(MemorySegment)}
+     */
     public boolean write(ByteBuffer data) {
         MemorySegment s = MemorySegment.ofBuffer(data);
         boolean w = write(s);
@@ -239,7 +263,11 @@ public final class Connection extends Registration {
         return w;
     }
 
-    /** Sends {@code data}; as {@link #write(MemorySegment)}. Loop thread only. */
+    /**
+     * Sends {@code data}; as {@link #write(MemorySegment)}. Loop thread only.
+     * @param data the bytes to send
+     * @return as {@link #write(MemorySegment)}
+     */
     public boolean write(byte[] data) {
         return write(MemorySegment.ofArray(data));
     }

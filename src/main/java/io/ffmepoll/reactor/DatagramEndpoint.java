@@ -89,12 +89,18 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
         return loop;
     }
 
-    /** The socket, for options and its address. Do not close it: the endpoint owns it. */
+    /**
+     * The socket, for options and its address. Do not close it: the endpoint owns it.
+     * @return the endpoint's UDP socket
+     */
     public UdpSocket socket() {
         return socket;
     }
 
-    /** Datagrams dropped because the send buffer was full or a send failed. Loop thread. */
+    /**
+     * Datagrams dropped because the send buffer was full or a send failed. Loop thread.
+     * @return the count since the endpoint opened
+     */
     public long dropped() {
         return dropped;
     }
@@ -102,6 +108,7 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
     /**
      * Datagrams received longer than the largest UDP payload and dropped rather than delivered
      * cut short. Loop thread.
+     * @return the count since the endpoint opened
      */
     public long truncated() {
         return truncated;
@@ -115,6 +122,8 @@ public final class DatagramEndpoint extends Registration implements Stoppable {
     /**
      * Sends one datagram to {@code target}: queued in this wake's batch and sent when the batch
      * fills or the wake ends (from outside a handler call: at once).
+     * @param data the datagram, copied into the batch
+     * @param target a resolved address of the socket's family
      * @throws IllegalArgumentException if {@code data} is over 65,527 bytes (the kernel refuses an IPv4
      *         datagram over 65,507 with EMSGSIZE: it is counted as dropped)
      * @throws IllegalStateException off the loop thread or after close

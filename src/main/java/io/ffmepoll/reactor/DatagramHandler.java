@@ -20,9 +20,15 @@ public interface DatagramHandler {
     /**
      * One datagram arrived. {@code data} is valid only during this call.
      * @param sender where it came from; reply with {@link DatagramEndpoint#send}
+     * @param endpoint the endpoint that received it, to send replies from
+     * @param data the datagram's bytes
      */
     void onDatagram(DatagramEndpoint endpoint, MemorySegment data, SocketAddress sender);
 
-    /** The endpoint closed ({@code cause} null when closed on purpose). */
+    /**
+     * The endpoint closed ({@code cause} null when closed on purpose).
+     * @param endpoint the endpoint that closed
+     * @param cause the error that closed it, or null
+     */
     default void onClose(DatagramEndpoint endpoint, Throwable cause) {}
 }

@@ -112,7 +112,9 @@ public final class EventLoop implements Executor {
     private MemorySegment[] readSlices;
     BufferPool pool;
     /** Times every handler run, for {@link SlowHandlerEvent} (see {@link #endRun}). */
-    private SlowHandlerEvent slow;
+    private HandlerTimer slow;
+    /** Unregisters the loop's JMX bean (see {@link LoopMBeans}); null without one. Set before the thread starts. */
+    Runnable unregisterBean;
 
     /**
      * Loads the classes the loop needs when the process is out of descriptors, before it is:
@@ -121,7 +123,7 @@ public final class EventLoop implements Executor {
      */
     private static final Class<?>[] PRELOADED = {
             Log.class, Timeout.class, Acceptor.class, Connection.class, DatagramEndpoint.class, BufferPool.class,
-            BufferPool.Chunk.class, SlowHandlerEvent.class, LoopCounters.class, NativeIOException.class,
+            BufferPool.Chunk.class, HandlerTimer.class, LoopCounters.class, NativeIOException.class,
             io.ffmepoll.epoll.ClosedDescriptorException.class, io.ffmepoll.epoll.Errors.class,
             java.util.concurrent.CancellationException.class, java.util.concurrent.TimeoutException.class,
             java.io.IOException.class};
@@ -175,17 +177,31 @@ public final class EventLoop implements Executor {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    /** This loop's index in its reactor, 0-based. */
+    /**
+     * This loop's index in its reactor, 0-based.
+     * @return 0 to the number of loops less one
+     */
     public int index() {
         return index;
     }
 
-    /** The reactor this loop belongs to. */
+    /**
+     * The reactor this loop belongs to.
+     * @return the owning reactor
+     */
     public Reactor reactor() {
         return reactor;
     }
 
-    /** Whether the calling thread is this loop's thread. */
+    /** The loop thread's name. */
+    String threadName() {
+        return thread.getName();
+    }
+
+    /**
+     * Whether the calling thread is this loop's thread.
+     * @return true only on this loop's own thread
+     */
     public boolean inEventLoop() {
         return Thread.currentThread() == thread;
     }
@@ -195,12 +211,18 @@ public final class EventLoop implements Executor {
         return Thread.currentThread() instanceof LoopThread;
     }
 
-    /** Whether shutdown has been requested. */
+    /**
+     * Whether shutdown has been requested.
+     * @return true once shutdown has begun, grace period included
+     */
     public boolean isShuttingDown() {
         return runState != RUNNING;
     }
 
-    /** Whether the loop thread has finished and released its descriptors. */
+    /**
+     * Whether the loop thread has finished and released its descriptors.
+     * @return true once the loop has ended
+     */
     public boolean isTerminated() {
         return terminated.getCount() == 0;
     }
@@ -238,6 +260,9 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop after {@code delay}.
+     * @param delay how long from now
+     * @param task what to run, on the loop thread
+     * @return a handle that can cancel the task
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public Timeout schedule(Duration delay, Runnable task) {
@@ -252,6 +277,10 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop after {@code delay} {@code unit}s.
+     * @param delay how long from now, in {@code unit}s
+     * @param unit the unit of {@code delay}
+     * @param task what to run, on the loop thread
+     * @return a handle that can cancel the task
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public Timeout schedule(long delay, TimeUnit unit, Runnable task) {
@@ -260,6 +289,9 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop once {@link System#nanoTime()} reaches {@code deadline}.
+     * @param deadline a {@link System#nanoTime()} value
+     * @param task what to run, on the loop thread
+     * @return a handle that can cancel the task
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public Timeout scheduleAt(long deadline, Runnable task) {
@@ -275,6 +307,9 @@ public final class EventLoop implements Executor {
 
     /**
      * Runs {@code task} on this loop and completes the future with its result or exception.
+     * @param <T> the task's result type
+     * @param task what to run, on the loop thread
+     * @return a future completed on the loop thread
      * @throws RejectedExecutionException as {@link #execute(Runnable)}
      */
     public <T> CompletableFuture<T> submit(Callable<T> task) {
@@ -302,6 +337,9 @@ public final class EventLoop implements Executor {
      * TcpStream s = ...;                         // e.g. accepted elsewhere
      * Connection c = loop.register(s, new Echo()).join();
      * }
+     * @param socket an open non-blocking socket; the loop owns it from this call on
+     * @param handler serves the connection
+     * @return a future completed with the connection, after {@link Handler#onOpen}
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
         Objects.requireNonNull(socket, "socket");
@@ -367,6 +405,7 @@ public final class EventLoop implements Executor {
     /**
      * This loop's counters now. Callable from any thread. Wait and work time include the phase
      * in progress (an idle loop's current wait counts as waiting before it returns).
+     * @return a snapshot of this loop's counters
      */
     public LoopCounters counters() {
         AtomicLongArray c = counters;
@@ -626,21 +665,9 @@ public final class EventLoop implements Executor {
         endRun(r, "events");
     }
 
-    /**
-     * Ends the handler run {@code slow.begin()} started, recording it when JFR wants it. The
-     * loop's one event object serves every run: handler runs never nest, and an object per run
-     * is only free while escape analysis removes it, which stops once a recording has made
-     * the commit path hot.
-     */
+    /** Ends the handler run {@code slow.begin()} started, recording it when JFR wants it. */
     private void endRun(Object what, String kind) {
-        SlowHandlerEvent jfr = slow;
-        jfr.end();
-        if (jfr.shouldCommit()) {
-            jfr.loop = index;
-            jfr.handler = what instanceof Connection c ? c.handlerName() : what.getClass().getName();
-            jfr.kind = kind;
-            jfr.commit();
-        }
+        slow.end(index, what, kind);
     }
 
     private void serveStillReady() {
@@ -776,6 +803,7 @@ public final class EventLoop implements Executor {
         events.close();
         if (pool != null) pool.close();
         if (arena != null) arena.close();
+        if (unregisterBean != null) unregisterBean.run();   // gone once awaitTermination returns
         terminated.countDown();
     }
 
@@ -824,7 +852,7 @@ public final class EventLoop implements Executor {
                 pool = new BufferPool(config.writeChunkSize(), 256);
                 // The JVM's first JFR event object sets up JFR's event machinery (over a second
                 // measured on a loaded machine): start-up work, not the first handler call's.
-                slow = new SlowHandlerEvent();
+                slow = new HandlerTimer();
                 slow.begin();
             } finally {
                 started.countDown();

@@ -29,12 +29,17 @@ import java.util.List;
  */
 public interface Handler {
 
-    /** The connection is registered and ready for writes. */
+    /**
+     * The connection is registered and ready for writes.
+     * @param c the new connection
+     */
     default void onOpen(Connection c) {}
 
     /**
      * Bytes arrived. {@code data} is the loop's read buffer: valid only during this call (copy
      * what you keep; {@link Connection#write(MemorySegment)} copies what it cannot send at once).
+     * @param c the connection the bytes came from
+     * @param data the bytes read
      */
     void onRead(Connection c, MemorySegment data);
 
@@ -51,12 +56,16 @@ public interface Handler {
      *     if (!fds.isEmpty()) pendingFile = fds.remove(0);   // ours now; the rest are closed
      * }
      * }
+     * @param c the connection the descriptors came on
+     * @param fds the descriptors received, in order
      */
     default void onDescriptors(Connection c, List<ReceivedDescriptor> fds) {}
 
     /**
      * Queued output crossed the high watermark ({@code writable == false}) or fell back to the
      * low watermark or under it ({@code true}). Called from within {@link Connection#write} too.
+     * @param c the connection whose queue changed
+     * @param writable the new state
      */
     default void onWritabilityChanged(Connection c, boolean writable) {}
 
@@ -64,6 +73,7 @@ public interface Handler {
      * The peer shut down its output (end of stream); no more {@link #onRead} calls follow.
      * The default closes the connection once queued output is flushed. A handler that still
      * has data to send may write first, or call {@link Connection#shutdownOutput()} instead.
+     * @param c the connection whose peer finished sending
      */
     default void onEndOfInput(Connection c) {
         c.close();
@@ -86,6 +96,7 @@ public interface Handler {
      *     else closeAfterReply = true;      // the reply task closes it
      * }
      * }
+     * @param c an open connection of the loop
      */
     default void onShutdown(Connection c) {
         c.close();
@@ -97,6 +108,8 @@ public interface Handler {
      * exception, a {@link java.util.concurrent.TimeoutException} (idle, or a
      * {@linkplain Connection#close() close} whose output was not flushed in time), or a
      * {@link java.util.concurrent.CancellationException} at shutdown.
+     * @param c the closed connection
+     * @param cause null, or what ended the connection
      */
     default void onClose(Connection c, Throwable cause) {}
 }

@@ -33,13 +33,17 @@ public final class Listener implements AutoCloseable {
         this.shared = shared;
     }
 
-    /** The bound address: with the kernel-chosen port if port 0 was asked for. */
+    /**
+     * The bound address: with the kernel-chosen port if port 0 was asked for.
+     * @return the local address of the listening socket
+     */
     public SocketAddress localAddress() {
         return address;
     }
 
     /**
      * The bound TCP port.
+     * @return the port
      * @throws IllegalStateException for a Unix-domain listener
      */
     public int port() {

@@ -35,12 +35,18 @@ public record LoopCounters(int loop, long waits, long events, long epollCtls, lo
                            long bytesRead, long bytesWritten, long budgetYields, long acceptErrors,
                            long handlerFailures, long waitNanos, long workNanos, int eventCapacity) {
 
-    /** Mean events per wait, 0 before the first wait. */
+    /**
+     * Mean events per wait, 0 before the first wait.
+     * @return events returned divided by waits
+     */
     public double eventsPerWait() {
         return waits == 0 ? 0 : (double) events / waits;
     }
 
-    /** Fraction of time spent working rather than waiting since the first wait, 0..1: near 0 for an idle loop. */
+    /**
+     * Fraction of time spent working rather than waiting since the first wait, 0..1: near 0 for an idle loop.
+     * @return the busy fraction, 0 to 1
+     */
     public double busyFraction() {
         long total = waitNanos + workNanos;
         return total == 0 ? 0 : (double) workNanos / total;

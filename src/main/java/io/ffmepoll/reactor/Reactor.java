@@ -44,8 +44,10 @@ public final class Reactor implements AutoCloseable {
     private final List<EventLoop> loops;
     private final AtomicInteger next = new AtomicInteger();
     private final Duration closeGrace;
+    /** Numbers the reactors of this JVM, for their loops' JMX names. */
+    private static final AtomicInteger REACTORS = new AtomicInteger();
 
-    private Reactor(Config config, Duration closeGrace) throws IOException {
+    private Reactor(Config config, Duration closeGrace, boolean jmx) throws IOException {
         this.config = config;
         this.closeGrace = closeGrace;
         List<EventLoop> created = new ArrayList<>();
@@ -56,25 +58,41 @@ public final class Reactor implements AutoCloseable {
             throw e;
         }
         this.loops = List.copyOf(created);
+        int id = REACTORS.getAndIncrement();
+        if (jmx && LoopMXBean.MANAGEMENT) {
+            for (EventLoop l : loops) l.unregisterBean = LoopMBeans.register(l, id, l.threadName());
+        }
         for (EventLoop l : loops) l.start();
     }
 
-    /** A builder with defaults: one loop per core, 64 KiB reads, 32/64 KiB watermarks. */
+    /**
+     * A builder with defaults: one loop per core, 64 KiB reads, 32/64 KiB watermarks.
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The loops, in index order. */
+    /**
+     * The loops, in index order.
+     * @return an unmodifiable list of the loops
+     */
     public List<EventLoop> loops() {
         return loops;
     }
 
-    /** A loop chosen round-robin, for new client connections and work. */
+    /**
+     * A loop chosen round-robin, for new client connections and work.
+     * @return the next loop in turn
+     */
     public EventLoop next() {
         return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
     }
 
-    /** Every loop's counters now, in index order. */
+    /**
+     * Every loop's counters now, in index order.
+     * @return one snapshot per loop
+     */
     public List<LoopCounters> counters() {
         List<LoopCounters> out = new ArrayList<>(loops.size());
         for (EventLoop l : loops) out.add(l.counters());
@@ -85,6 +103,8 @@ public final class Reactor implements AutoCloseable {
      * Listens on a TCP address with one {@code SO_REUSEPORT} socket per loop; each accepted
      * connection gets a handler from {@code handlers} and stays on the loop that accepted it.
      * @param address where to listen; port 0 picks a free port (see {@link Listener#port()})
+     * @param handlers makes one handler per accepted connection, called on the accepting loop
+     * @return the listener, to learn the port and to stop listening
      * @throws NativeIOException EADDRINUSE and other bind failures; nothing stays open
      * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
      * @throws IllegalStateException on a loop thread (of any reactor): this call waits for every
@@ -125,6 +145,9 @@ public final class Reactor implements AutoCloseable {
      * {@link #listen(InetSocketAddress, Supplier)}. A Unix listener is one socket registered
      * with every loop with {@code EPOLLEXCLUSIVE}: the kernel wakes one loop per connection,
      * and that loop keeps it. The socket file is removed when the listener closes.
+     * @param address a Unix socket address, an abstract name, or an {@link InetSocketAddress}
+     * @param handlers makes one handler per accepted connection, called on the accepting loop
+     * @return the listener; closing it stops accepting
      * @throws NativeIOException EADDRINUSE if the path exists, EACCES...
      * @throws IllegalStateException on a loop thread, as {@link #listen(InetSocketAddress, Supplier)}
      */
@@ -154,6 +177,8 @@ public final class Reactor implements AutoCloseable {
     /**
      * Serves UDP on {@code address} with one {@code SO_REUSEPORT} socket per loop (the kernel
      * spreads senders over them by address hash), each with a handler from {@code handlers}.
+     * @param address where to bind; port 0 picks a free port
+     * @param handlers makes one handler per loop's endpoint
      * @return a handle whose {@link Listener#port()} is the bound port
      * @throws NativeIOException bind failures; nothing stays open
      * @throws java.util.concurrent.RejectedExecutionException if the reactor is shutting down
@@ -198,6 +223,9 @@ public final class Reactor implements AutoCloseable {
      * {@snippet :
      * Connection c = reactor.connect(new InetSocketAddress("127.0.0.1", 8080), new Client()).join();
      * }
+     * @param remote a resolved address
+     * @param handler serves the connection
+     * @return a future completed with the connection once established
      */
     public CompletableFuture<Connection> connect(InetSocketAddress remote, Handler handler) {
         Objects.requireNonNull(handler, "handler");
@@ -214,6 +242,9 @@ public final class Reactor implements AutoCloseable {
     /**
      * Serves an open non-blocking socket on a loop chosen round-robin; as
      * {@link EventLoop#register(StreamSocket, Handler)}.
+     * @param socket an open non-blocking socket; the reactor owns it from this call on
+     * @param handler serves the connection
+     * @return as {@link EventLoop#register(StreamSocket, Handler)}
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
         return next().register(socket, handler);
@@ -266,6 +297,7 @@ public final class Reactor implements AutoCloseable {
      * {@code connect}, {@code listen}, {@code bindUdp}) are rejected. A loop ends as soon as it
      * holds no connection, or when the grace runs out, closing whatever is left (its handlers
      * see a {@link java.util.concurrent.CancellationException}); then tasks are rejected.
+     * @param grace how long connections still open get before they are closed
      */
     public void shutdown(Duration grace) {
         long deadline = System.nanoTime() + Math.max(0, Math.min(grace.toNanos(), TimeUnit.DAYS.toNanos(1)));
@@ -274,7 +306,9 @@ public final class Reactor implements AutoCloseable {
 
     /**
      * Waits until every loop has terminated.
+     * @param timeout the longest wait
      * @return false on timeout
+     * @throws InterruptedException if the calling thread is interrupted while waiting
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -285,7 +319,10 @@ public final class Reactor implements AutoCloseable {
         return true;
     }
 
-    /** Whether every loop has terminated. */
+    /**
+     * Whether every loop has terminated.
+     * @return true once every loop has ended
+     */
     public boolean isTerminated() {
         for (EventLoop l : loops) if (!l.isTerminated()) return false;
         return true;
@@ -344,16 +381,25 @@ public final class Reactor implements AutoCloseable {
         private String threadName = "ffm-epoll-loop";
         private boolean tcpNoDelay = true;
         private Duration closeFlushTimeout = Duration.ofSeconds(30);
+        private boolean jmx = true;
 
         private Builder() {}
 
-        /** Event-loop threads (default: available processors). */
+        /**
+         * Event-loop threads (default: available processors).
+         * @param n at least 1
+         * @return this builder
+         */
         public Builder loops(int n) {
             loops = n;
             return this;
         }
 
-        /** Bytes one read may return (default 64 KiB): the size of each loop's read buffer. */
+        /**
+         * Bytes one read may return (default 64 KiB): the size of each loop's read buffer.
+         * @param bytes the buffer size
+         * @return this builder
+         */
         public Builder readBufferSize(int bytes) {
             readBufferSize = bytes;
             return this;
@@ -362,6 +408,8 @@ public final class Reactor implements AutoCloseable {
         /**
          * Bytes one connection may read per wake (default 256 KiB) before the loop serves the
          * others: a flooding peer delays the rest by at most this much work.
+         * @param bytes the budget per connection per wake
+         * @return this builder
          */
         public Builder readBudget(int bytes) {
             readBudget = bytes;
@@ -372,6 +420,9 @@ public final class Reactor implements AutoCloseable {
          * Queued-output watermarks (default 32/64 KiB): not writable above {@code high}, writable
          * again at or below {@code low}; {@code low} 0 means once the queue is empty.
          * {@link #build()} rejects {@code low < 0} and {@code high <= low}.
+         * @param low the queued bytes at or below which a connection is writable again
+         * @param high the queued bytes above which it is not writable
+         * @return this builder
          */
         public Builder watermarks(int low, int high) {
             lowWatermark = low;
@@ -379,55 +430,91 @@ public final class Reactor implements AutoCloseable {
             return this;
         }
 
-        /** Queued output at which a write fails and the connection is closed (default 16 MiB). */
+        /**
+         * Queued output at which a write fails and the connection is closed (default 16 MiB).
+         * @param bytes the limit per connection
+         * @return this builder
+         */
         public Builder maxQueuedBytes(long bytes) {
             maxQueuedBytes = bytes;
             return this;
         }
 
-        /** Size of the pooled chunks that hold queued output (default 16 KiB). */
+        /**
+         * Size of the pooled chunks that hold queued output (default 16 KiB).
+         * @param bytes the chunk size
+         * @return this builder
+         */
         public Builder writeChunkSize(int bytes) {
             writeChunkSize = bytes;
             return this;
         }
 
-        /** Close connections with no input or output progress for this long (default: never). */
+        /**
+         * Close connections with no input or output progress for this long (default: never).
+         * @param timeout the idle time after which a connection closes
+         * @return this builder
+         */
         public Builder idleTimeout(Duration timeout) {
             idleTimeout = Objects.requireNonNull(timeout);
             return this;
         }
 
-        /** How long a closing connection discards unread input before closing (default 2 s; 0: close at once). */
+        /**
+         * How long a closing connection discards unread input before closing (default 2 s; 0: close at once).
+         * @param time the lingering time
+         * @return this builder
+         */
         public Builder linger(Duration time) {
             linger = Objects.requireNonNull(time);
             return this;
         }
 
-        /** Pause of accept after EMFILE/ENFILE (default 100 ms). */
+        /**
+         * Pause of accept after EMFILE/ENFILE (default 100 ms).
+         * @param pause how long accepting stops
+         * @return this builder
+         */
         public Builder acceptBackoff(Duration pause) {
             acceptBackoff = Objects.requireNonNull(pause);
             return this;
         }
 
-        /** Grace period {@link Reactor#close()} gives connections to flush (default 5 s). */
+        /**
+         * Grace period {@link Reactor#close()} gives connections to flush (default 5 s).
+         * @param grace the grace period
+         * @return this builder
+         */
         public Builder closeGrace(Duration grace) {
             closeGrace = Objects.requireNonNull(grace);
             return this;
         }
 
-        /** Listen backlog (default 1024; the kernel caps it at net.core.somaxconn). */
+        /**
+         * Listen backlog (default 1024; the kernel caps it at net.core.somaxconn).
+         * @param n the accept queue length
+         * @return this builder
+         */
         public Builder backlog(int n) {
             backlog = n;
             return this;
         }
 
-        /** Thread-name prefix (default {@code ffm-epoll-loop}); loops are suffixed {@code -0}, {@code -1}... */
+        /**
+         * Thread-name prefix (default {@code ffm-epoll-loop}); loops are suffixed {@code -0}, {@code -1}...
+         * @param prefix the name's start
+         * @return this builder
+         */
         public Builder threadName(String prefix) {
             threadName = Objects.requireNonNull(prefix);
             return this;
         }
 
-        /** Whether accepted TCP connections get {@code TCP_NODELAY} (default true). */
+        /**
+         * Whether accepted TCP connections get {@code TCP_NODELAY} (default true).
+         * @param on whether to set {@code TCP_NODELAY}
+         * @return this builder
+         */
         public Builder tcpNoDelay(boolean on) {
             tcpNoDelay = on;
             return this;
@@ -439,9 +526,21 @@ public final class Reactor implements AutoCloseable {
          * {@code maxQueuedBytes} of memory forever: at the deadline the connection is reset and
          * {@link Handler#onClose} gets a {@link java.util.concurrent.TimeoutException}. Must be
          * positive.
+         * @param timeout the flush deadline
+         * @return this builder
          */
         public Builder closeFlushTimeout(Duration timeout) {
             closeFlushTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /**
+         * Whether each loop's counters are exported as an {@link EventLoopMXBean} on the platform
+         * MBeanServer, from {@link #build()} until the loop terminates (default true; a no-op in a
+         * runtime without {@code java.management}).
+         */
+        public Builder jmx(boolean export) {
+            jmx = export;
             return this;
         }
 
@@ -454,6 +553,7 @@ public final class Reactor implements AutoCloseable {
 
         /**
          * Starts the loops.
+         * @return a running reactor, to close when done
          * @throws IllegalArgumentException for inconsistent settings
          * @throws NativeIOException if an epoll instance or eventfd cannot be opened
          */
@@ -462,7 +562,7 @@ public final class Reactor implements AutoCloseable {
                     writeChunkSize, idleTimeout.toNanos(), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
                     backlog, threadName, tcpNoDelay, saturatedNanos(closeFlushTimeout));
             if (closeGrace.isNegative()) throw new IllegalArgumentException("negative close grace");
-            return new Reactor(c, closeGrace);
+            return new Reactor(c, closeGrace, jmx);
         }
     }
 }

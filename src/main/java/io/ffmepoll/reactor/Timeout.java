@@ -30,12 +30,18 @@ public final class Timeout {
         this.task = Objects.requireNonNull(task, "task");
     }
 
-    /** The {@link System#nanoTime()} at or after which the task runs. */
+    /**
+     * The {@link System#nanoTime()} at or after which the task runs.
+     * @return the deadline
+     */
     public long deadline() {
         return deadline;
     }
 
-    /** The loop that runs the task. */
+    /**
+     * The loop that runs the task.
+     * @return the loop the task was scheduled on
+     */
     public EventLoop loop() {
         return loop;
     }
@@ -53,12 +59,18 @@ public final class Timeout {
         return true;
     }
 
-    /** Whether {@link #cancel()} succeeded. */
+    /**
+     * Whether {@link #cancel()} succeeded.
+     * @return true once cancelled before running
+     */
     public boolean isCancelled() {
         return state == CANCELLED;
     }
 
-    /** Whether the task has run (or started to). */
+    /**
+     * Whether the task has run (or started to).
+     * @return true once the task has started
+     */
     public boolean hasRun() {
         return state == RAN;
     }

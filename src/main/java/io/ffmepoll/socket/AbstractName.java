@@ -24,6 +24,9 @@ public final class AbstractName extends SocketAddress {
 
     /** The longest name: {@code sun_path} (108 bytes) less the leading NUL. */
     public static final int MAX_LENGTH = 107;
+    /**
+     * The name without the leading NUL, 1 to {@value #MAX_LENGTH} bytes.
+     */
 
     private final byte[] bytes;
 
@@ -37,6 +40,8 @@ public final class AbstractName extends SocketAddress {
 
     /**
      * The name made of {@code name}'s UTF-8 bytes.
+     * @param name the name; its UTF-8 encoding is what the kernel sees
+     * @return the abstract name
      * @throws IllegalArgumentException if empty or longer than {@value #MAX_LENGTH} bytes
      */
     public static AbstractName of(String name) {
@@ -45,18 +50,26 @@ public final class AbstractName extends SocketAddress {
 
     /**
      * The name made of exactly these bytes (copied).
+     * @param name the name's bytes, any values (a NUL byte included)
+     * @return the abstract name
      * @throws IllegalArgumentException if empty or longer than {@value #MAX_LENGTH} bytes
      */
     public static AbstractName ofBytes(byte[] name) {
         return new AbstractName(name.clone());
     }
 
-    /** The name's bytes (a copy), without the leading NUL. */
+    /**
+     * The name's bytes (a copy), without the leading NUL.
+     * @return a copy of the bytes
+     */
     public byte[] bytes() {
         return bytes.clone();
     }
 
-    /** The name's length in bytes. */
+    /**
+     * The name's length in bytes.
+     * @return 1 to {@value #MAX_LENGTH}
+     */
     public int length() {
         return bytes.length;
     }
@@ -65,7 +78,10 @@ public final class AbstractName extends SocketAddress {
         return bytes;
     }
 
-    /** The name decoded as UTF-8 (lossy if it is not UTF-8). */
+    /**
+     * The name decoded as UTF-8 (lossy if it is not UTF-8).
+     * @return the name as text
+     */
     public String name() {
         return new String(bytes, StandardCharsets.UTF_8);
     }

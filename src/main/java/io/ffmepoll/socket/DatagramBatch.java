@@ -1,9 +1,10 @@
 package io.ffmepoll.socket;
 
-import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.internal.gen.mmsghdr;
 import io.ffmepoll.internal.gen.msghdr;
 import io.ffmepoll.internal.gen.sockaddr_in6;
+import io.ffmepoll.internal.sys.IoScratch;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,6 +33,10 @@ import java.util.Objects;
  * A batch is used by one thread at a time.
  */
 public final class DatagramBatch implements AutoCloseable {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     private static final long HEADER = mmsghdr.sizeof();
     private static final long MSG_LEN = mmsghdr.msg_len$offset();
@@ -105,6 +110,7 @@ public final class DatagramBatch implements AutoCloseable {
      * Allocates a batch.
      * @param capacity slots, 1 to {@value #MAX_CAPACITY}
      * @param messageSize bytes per slot, at least 1 (65,507 holds any UDP datagram)
+     * @return a new batch owning its native memory until {@link #close()}
      */
     public static DatagramBatch allocate(int capacity, int messageSize) {
         if (capacity < 1 || capacity > MAX_CAPACITY) {
@@ -114,23 +120,37 @@ public final class DatagramBatch implements AutoCloseable {
         return new DatagramBatch(capacity, messageSize);
     }
 
-    /** The number of slots. */
+    /**
+     * The number of slots.
+     * @return how many datagrams one call can move
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** The bytes each slot holds. */
+    /**
+     * The bytes each slot holds.
+     * @return the slot size in bytes
+     */
     public int messageSize() {
         return messageSize;
     }
 
-    /** Slot {@code i}'s whole buffer, to fill in place before {@link #setLength(int, int)}. */
+    /**
+     * Slot {@code i}'s whole buffer, to fill in place before {@link #setLength(int, int)}.
+     * @param i a slot index below {@link #capacity()}
+     * @return a segment of {@link #messageSize()} bytes, valid until the batch is closed
+     */
     public MemorySegment buffer(int i) {
         Objects.checkIndex(i, capacity);
         return data.asSlice((long) i * messageSize, messageSize);
     }
 
-    /** Slot {@code i}'s message: its buffer cut to {@link #length(int)}. */
+    /**
+     * Slot {@code i}'s message: its buffer cut to {@link #length(int)}.
+     * @param i a slot index below {@link #capacity()}
+     * @return the slot's message, valid until the batch is closed or the slot is reused
+     */
     public MemorySegment message(int i) {
         int length = length(i);
         MemorySegment m = messages[i];
@@ -138,12 +158,20 @@ public final class DatagramBatch implements AutoCloseable {
         return m;
     }
 
-    /** The length of slot {@code i}'s message (received, or set for sending). */
+    /**
+     * The length of slot {@code i}'s message (received, or set for sending).
+     * @param i a slot index below {@link #capacity()}
+     * @return the message length in bytes
+     */
     public int length(int i) {
         return lengths[Objects.checkIndex(i, capacity)];
     }
 
-    /** Sets slot {@code i}'s message length, for a message written in place into {@link #buffer(int)}. */
+    /**
+     * Sets slot {@code i}'s message length, for a message written in place into {@link #buffer(int)}.
+     * @param i a slot index below {@link #capacity()}
+     * @param length the message length, 0 to {@link #messageSize()}
+     */
     public void setLength(int i, int length) {
         Objects.checkIndex(i, capacity);
         if (length < 0 || length > messageSize) {
@@ -155,6 +183,8 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * Fills slot {@code i} for sending: copies {@code message} in and sets the destination.
      * @param target where to send it, or null for a connected socket's peer
+     * @param i a slot index below {@link #capacity()}
+     * @param message the datagram's bytes, copied
      * @throws IllegalArgumentException if the message is longer than {@link #messageSize()}
      */
     public void set(int i, MemorySegment message, SocketAddress target) {
@@ -170,6 +200,8 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * Sets slot {@code i}'s destination ({@code null}: the connected peer).
      * IP addresses are stored in their own family; a send from an IPv6 socket maps IPv4 ones.
+     * @param i a slot index below {@link #capacity()}
+     * @param target a resolved IP address, a Unix socket address, or null
      */
     public void setTarget(int i, SocketAddress target) {
         Objects.checkIndex(i, capacity);
@@ -188,6 +220,8 @@ public final class DatagramBatch implements AutoCloseable {
     /**
      * The sender of the message received in slot {@code i}. A sender seen recently is returned
      * as the same object, without decoding it again.
+     * @param i a slot index below the count the last receive returned
+     * @return the sender's address
      */
     public SocketAddress sender(int i) {
         Objects.checkIndex(i, capacity);
@@ -216,7 +250,11 @@ public final class DatagramBatch implements AutoCloseable {
         return valid >= 8 ? v : v & ((1L << (8 * valid)) - 1);
     }
 
-    /** Whether the datagram received in slot {@code i} was longer than the slot and cut short. */
+    /**
+     * Whether the datagram received in slot {@code i} was longer than the slot and cut short.
+     * @param i a slot index below the count the last receive returned
+     * @return whether the kernel cut the datagram ({@code MSG_TRUNC})
+     */
     public boolean truncated(int i) {
         Objects.checkIndex(i, capacity);
         return (headers.get(ValueLayout.JAVA_INT, i * HEADER + FLAGS) & MSG_TRUNC) != 0;

@@ -61,6 +61,9 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
      * Sets the default peer ({@code connect(2)} on a datagram socket completes at once): then
      * {@link #read(MemorySegment)}/{@link #write(MemorySegment)} work, and only datagrams from
      * that peer are received.
+     * @param remote the peer's address, of this socket's family
+     * @throws NativeIOException if {@code connect(2)} fails, as ENOENT or ECONNREFUSED for a Unix
+     *         path nobody is bound to
      */
     public void connect(SocketAddress remote) throws NativeIOException {
         int r = connectTo(remote);
@@ -69,6 +72,7 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * The connected peer's address.
+     * @return the address given to {@link #connect(SocketAddress)}
      * @throws NativeIOException ENOTCONN if not connected
      */
     public SocketAddress peerAddress() throws NativeIOException {
@@ -80,8 +84,10 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
     /**
      * Receives one datagram into {@code dst} and remembers its sender ({@code recvfrom}).
      * Owner thread only, as every receive.
+     * @param dst where the datagram goes
      * @return its length (0 for an empty datagram; cut to {@code dst}'s size if longer, see
      *         {@link #truncated()}) or {@link #WOULD_BLOCK}
+     * @throws NativeIOException any error but {@code EAGAIN}
      */
     public int receive(MemorySegment dst) throws NativeIOException {
         return receiveOne(dst, true);
@@ -92,6 +98,7 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
      * {@link #read(MemorySegment) read} returned was longer than the buffer, its excess
      * discarded (the kernel's {@code MSG_TRUNC}); false after one that found nothing.
      * Owner thread only.
+     * @return whether the last datagram returned was cut
      */
     public boolean truncated() {
         return truncated;
@@ -138,20 +145,33 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
         return (int) Math.min(r, want);
     }
 
-    /** As {@link #receive(MemorySegment)}, into {@code dst}'s remaining space, advancing its position. */
+    /**
+     * As {@link #receive(MemorySegment)}, into {@code dst}'s remaining space, advancing its position.
+     * @param dst the buffer to fill
+     * @return as {@link #receive(MemorySegment)}
+     * @throws NativeIOException any error but {@code EAGAIN}
+     */
     public int receive(ByteBuffer dst) throws NativeIOException {
         int n = receive(MemorySegment.ofBuffer(dst));
         if (n > 0) dst.position(dst.position() + n);
         return n;
     }
 
-    /** As {@link #receive(MemorySegment)}, into {@code dst[offset, offset+length)}. */
+    /**
+     * As {@link #receive(MemorySegment)}, into {@code dst[offset, offset+length)}.
+     * @param dst the array to fill
+     * @param offset where in {@code dst} the datagram goes
+     * @param length the room for it
+     * @return as {@link #receive(MemorySegment)}
+     * @throws NativeIOException any error but {@code EAGAIN}
+     */
     public int receive(byte[] dst, int offset, int length) throws NativeIOException {
         return receive(heap(dst, offset, length));
     }
 
     /**
      * The sender of the last datagram {@link #receive(MemorySegment) received} on this socket.
+     * @return the sender's address (the same object while the same sender keeps sending)
      * @throws IllegalStateException if nothing was received yet
      */
     public SocketAddress sender() {
@@ -161,6 +181,8 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * Sends one datagram to {@code target} ({@code sendto}).
+     * @param src the datagram
+     * @param target a resolved address of this socket's family (an IPv6 socket maps IPv4 ones)
      * @return bytes sent (the whole datagram) or {@link #WOULD_BLOCK}
      * @throws NativeIOException EMSGSIZE if too large for the socket
      */
@@ -174,21 +196,38 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
         return sendTo(src, targetSlot, lastTargetLength);
     }
 
-    /** As {@link #send(MemorySegment, SocketAddress)}, from {@code src}'s remaining bytes (position advanced). */
+    /**
+     * As {@link #send(MemorySegment, SocketAddress)}, from {@code src}'s remaining bytes (position advanced).
+     * @param src the buffer holding the datagram
+     * @param target where to send it
+     * @return as {@link #send(MemorySegment, SocketAddress)}
+     * @throws NativeIOException as {@link #send(MemorySegment, SocketAddress)}
+     */
     public int send(ByteBuffer src, SocketAddress target) throws NativeIOException {
         int n = send(MemorySegment.ofBuffer(src), target);
         if (n > 0) src.position(src.position() + n);
         return n;
     }
 
-    /** As {@link #send(MemorySegment, SocketAddress)}, from {@code src[offset, offset+length)}. */
+    /**
+     * As {@link #send(MemorySegment, SocketAddress)}, from {@code src[offset, offset+length)}.
+     * @param src the array holding the datagram
+     * @param offset its first byte
+     * @param length its length
+     * @param target where to send it
+     * @return as {@link #send(MemorySegment, SocketAddress)}
+     * @throws NativeIOException as {@link #send(MemorySegment, SocketAddress)}
+     */
     public int send(byte[] src, int offset, int length, SocketAddress target) throws NativeIOException {
         return send(heap(src, offset, length), target);
     }
 
     /**
      * Sends one datagram to the sender of the last one received, without decoding its address.
+     * @param src the datagram
+     * @return bytes sent or {@link #WOULD_BLOCK}
      * @throws IllegalStateException if nothing was received yet
+     * @throws NativeIOException as {@link #send(MemorySegment, SocketAddress)}
      */
     public int reply(MemorySegment src) throws NativeIOException {
         if (senderLengthSeen < 0) throw new IllegalStateException("no datagram received yet");
@@ -224,8 +263,11 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * Receives one datagram from the connected peer.
+     * @param dst where the datagram goes
      * @return its length (0 for an empty datagram; cut to {@code dst}'s size if longer, see
      *         {@link #truncated()}) or {@link #WOULD_BLOCK}
+     * @throws NativeIOException ECONNREFUSED when an earlier datagram was refused (ICMP), and other
+     *        errors but {@code EAGAIN}
      */
     public int read(MemorySegment dst) throws NativeIOException {
         return receiveOne(dst, false);
@@ -233,6 +275,7 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * Sends {@code src} as one datagram to the connected peer.
+     * @param src the datagram
      * @return bytes sent or {@link #WOULD_BLOCK}
      * @throws NativeIOException ECONNREFUSED when an earlier datagram was refused (ICMP), EDESTADDRREQ
      *         if not connected
@@ -245,7 +288,9 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
 
     /**
      * Receives up to {@code batch.capacity()} datagrams in one call ({@code recvmmsg}).
+     * @param batch the slots to fill; their lengths, senders and truncation are set
      * @return the number received (slots 0..n-1 filled), or {@link #WOULD_BLOCK} if none was queued
+     * @throws NativeIOException any error but {@code EAGAIN}
      */
     public int receive(DatagramBatch batch) throws NativeIOException {
         batch.prepareReceive();
@@ -267,8 +312,12 @@ public abstract sealed class DatagramSocket extends SocketDescriptor permits Udp
     /**
      * Sends slots {@code [offset, offset+count)} of {@code batch} in one call ({@code sendmmsg}),
      * each to its slot's target (or the connected peer when the slot has none).
+     * @param batch the filled slots
+     * @param offset the first slot to send
+     * @param count how many slots to send
      * @return the number of datagrams sent, from {@code offset} on (fewer than {@code count} when
      *         the send buffer filled), or {@link #WOULD_BLOCK} if none could be
+     * @throws NativeIOException EMSGSIZE, ECONNREFUSED and other errors but {@code EAGAIN}
      */
     public int send(DatagramBatch batch, int offset, int count) throws NativeIOException {
         Objects.checkFromIndexSize(offset, count, batch.capacity());

@@ -1,6 +1,7 @@
 package io.ffmepoll.socket;
 
 import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.sys.NativeAccess;
 
 import java.util.Objects;
 
@@ -23,6 +24,10 @@ import java.util.Objects;
  * @param <T> the value type: {@link Boolean} or {@link Integer}
  */
 public final class Option<T> {
+
+    static {
+        NativeAccess.check();   // before anything reaches the bindings: a denial names its flag
+    }
 
     enum Kind { BOOLEAN, INT, LINGER }
 
@@ -112,17 +117,27 @@ public final class Option<T> {
         return new Option<>(name, level, number, Kind.INT, Integer.class);
     }
 
-    /** The option's C name, as {@code "TCP_NODELAY"}. */
+    /**
+     * The option's C name, as {@code "TCP_NODELAY"}.
+     * @return the name used in messages
+     */
     public String name() {
         return name;
     }
 
-    /** The value type. */
+    /**
+     * The value type.
+     * @return the Java type of the option's value
+     */
     public Class<T> type() {
         return type;
     }
 
-    /** This option paired with {@code value}, to pass to a socket factory method. */
+    /**
+     * This option paired with {@code value}, to pass to a socket factory method.
+     * @param value the value to set
+     * @return the pair
+     */
     public Value<T> of(T value) {
         return new Value<>(this, value);
     }

@@ -35,8 +35,10 @@ public final class ReceivedDescriptor extends Descriptor {
 
     /**
      * Reads into {@code dst} ({@code read(2)}); heap memory is staged as for sockets.
+     * @param dst where the bytes go
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
      * @throws IllegalArgumentException if {@code dst} is read-only
+     * @throws NativeIOException any error but {@code EAGAIN}
      */
     public int read(MemorySegment dst) throws NativeIOException {
         return readBytes(dst, Transfer.FILE);
@@ -44,7 +46,9 @@ public final class ReceivedDescriptor extends Descriptor {
 
     /**
      * Writes from {@code src} ({@code write(2)}); heap memory is staged as for sockets.
+     * @param src the bytes to write
      * @return bytes written or {@link #WOULD_BLOCK}
+     * @throws NativeIOException any error but {@code EAGAIN}, such as {@code EPIPE}
      */
     public int write(MemorySegment src) throws NativeIOException {
         return writeBytes(src, Transfer.FILE);

@@ -109,7 +109,9 @@ public abstract sealed class SocketDescriptor extends Descriptor
     /**
      * The address this socket is bound to ({@code getsockname}); after binding port 0 it holds
      * the port the kernel chose.
+     * @return the local address
      * @throws IllegalStateException if closed
+     * @throws NativeIOException if {@code getsockname} fails
      */
     public SocketAddress localAddress() throws NativeIOException {
         return name(false);
@@ -136,6 +138,9 @@ public abstract sealed class SocketDescriptor extends Descriptor
 
     /**
      * Sets a socket option.
+     * @param <T> the option's value type
+     * @param option the option
+     * @param value its new value
      * @throws NativeIOException if the kernel refuses it; {@code call()} names the option, as
      *         {@code "setsockopt(TCP_NODELAY)"}
      * @throws IllegalStateException if closed
@@ -169,6 +174,9 @@ public abstract sealed class SocketDescriptor extends Descriptor
 
     /**
      * Reads a socket option.
+     * @param <T> the option's value type
+     * @param option the option
+     * @return its current value
      * @throws NativeIOException if the kernel refuses it; {@code call()} names the option
      * @throws IllegalStateException if closed
      */

@@ -117,13 +117,17 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
         throw Errors.exception("getpeername", r);
     }
 
-    /** Whether the connection is established (as last observed by {@link #finishConnect()}). */
+    /**
+     * Whether the connection is established (as last observed by {@link #finishConnect()}).
+     * @return whether {@link #finishConnect()} has seen the connection complete (or it was accepted)
+     */
     public boolean isConnected() {
         return connected;
     }
 
     /**
      * The peer's address ({@code getpeername}).
+     * @return the remote address
      * @throws NativeIOException ENOTCONN if not connected
      */
     public SocketAddress peerAddress() throws NativeIOException {
@@ -134,6 +138,7 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Reads into {@code dst} (from offset 0, up to its size).
+     * @param dst where the bytes go
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}; 0 only when {@code dst} is empty
      * @throws NativeIOException ECONNRESET and other socket errors
      * @throws IllegalStateException if closed
@@ -144,7 +149,9 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Reads into {@code dst} between its position and limit, advancing the position.
+     * @param dst the buffer to fill
      * @return as {@link #read(MemorySegment)}
+     * @throws NativeIOException as {@link #read(MemorySegment)}
      */
     public int read(ByteBuffer dst) throws NativeIOException {
         return readBytes(dst, Transfer.STREAM_SOCKET);
@@ -152,15 +159,33 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Reads into {@code dst[offset, offset+length)}.
+     * @param dst the array to fill
+     * @param offset where in {@code dst} the bytes go
+     * @param length at most this many bytes
      * @return as {@link #read(MemorySegment)}
+     * @throws NativeIOException as {@link #read(MemorySegment)}
      */
     public int read(byte[] dst, int offset, int length) throws NativeIOException {
         return readBytes(dst, offset, length, Transfer.STREAM_SOCKET);
     }
 
     /**
+     * Reads into {@code dst} from its start, as {@code read(dst, 0, dst.length)}.
+     * @param dst the array to fill
+     * @return as {@link #read(MemorySegment)}
+     * @throws NativeIOException as {@link #read(MemorySegment)}
+     */
+    public int read(byte[] dst) throws NativeIOException {
+        return read(dst, 0, dst.length);
+    }
+
+    /**
      * Scattering read ({@code readv}) into {@code dsts[offset, offset+length)}, filled in order.
+     * @param dsts the segments to fill
+     * @param offset the first segment to use
+     * @param length how many segments to use
      * @return total bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
+     * @throws NativeIOException as {@link #read(MemorySegment)}
      */
     public long read(MemorySegment[] dsts, int offset, int length) throws NativeIOException {
         return readVector(dsts, offset, length, true);
@@ -168,7 +193,11 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Scattering read into buffers, advancing their positions.
+     * @param dsts the buffers to fill
+     * @param offset the first buffer to use
+     * @param length how many buffers to use
      * @return as {@link #read(MemorySegment[], int, int)}
+     * @throws NativeIOException as {@link #read(MemorySegment)}
      */
     public long read(ByteBuffer[] dsts, int offset, int length) throws NativeIOException {
         long n = readVector(dsts, offset, length, true);
@@ -180,6 +209,7 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Writes from {@code src} (all of it, from offset 0), with {@code MSG_NOSIGNAL}.
+     * @param src the bytes to write
      * @return bytes queued (possibly fewer than {@code src.byteSize()}) or {@link #WOULD_BLOCK}
      * @throws NativeIOException EPIPE after the peer closed, ECONNRESET
      * @throws IllegalStateException if closed
@@ -190,7 +220,9 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Writes the bytes between {@code src}'s position and limit, advancing the position.
+     * @param src the buffer to write from
      * @return as {@link #write(MemorySegment)}
+     * @throws NativeIOException as {@link #write(MemorySegment)}
      */
     public int write(ByteBuffer src) throws NativeIOException {
         return writeBytes(src, Transfer.STREAM_SOCKET);
@@ -198,10 +230,24 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Writes {@code src[offset, offset+length)}.
+     * @param src the array to write from
+     * @param offset the first byte to write
+     * @param length how many bytes to write
      * @return as {@link #write(MemorySegment)}
+     * @throws NativeIOException as {@link #write(MemorySegment)}
      */
     public int write(byte[] src, int offset, int length) throws NativeIOException {
         return writeBytes(src, offset, length, Transfer.STREAM_SOCKET);
+    }
+
+    /**
+     * Writes the whole of {@code src}, as {@code write(src, 0, src.length)}.
+     * @param src the bytes to write
+     * @return as {@link #write(MemorySegment)}: possibly fewer than {@code src.length}
+     * @throws NativeIOException as {@link #write(MemorySegment)}
+     */
+    public int write(byte[] src) throws NativeIOException {
+        return write(src, 0, src.length);
     }
 
     /**
@@ -209,7 +255,11 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
      * ({@code sendmsg} with {@code MSG_NOSIGNAL}, the writev of sockets). At most
      * 1024 segments ({@code UIO_MAXIOV}) go per call; the iovec array is the thread's, reused, not
      * allocated.
+     * @param srcs the segments to write
+     * @param offset the first segment to write
+     * @param length how many segments to write
      * @return total bytes queued (possibly fewer than offered) or {@link #WOULD_BLOCK}
+     * @throws NativeIOException as {@link #write(MemorySegment)}
      */
     public long write(MemorySegment[] srcs, int offset, int length) throws NativeIOException {
         return writeVector(srcs, offset, length);
@@ -217,7 +267,11 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
 
     /**
      * Gathering write from buffers, advancing their positions by what was queued.
+     * @param srcs the buffers to write
+     * @param offset the first buffer to write
+     * @param length how many buffers to write
      * @return as {@link #write(MemorySegment[], int, int)}
+     * @throws NativeIOException as {@link #write(MemorySegment)}
      */
     public long write(ByteBuffer[] srcs, int offset, int length) throws NativeIOException {
         long n = writeVector(srcs, offset, length);
@@ -230,12 +284,16 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
     /**
      * Half-closes the sending direction ({@code shutdown(SHUT_WR)}): the peer reads
      * {@link #EOF} after the data already queued, and can still send to us.
+     * @throws NativeIOException ENOTCONN if not connected
      */
     public void shutdownOutput() throws NativeIOException {
         shutdown(SHUT_WR, "shutdown(SHUT_WR)");
     }
 
-    /** Half-closes the receiving direction ({@code shutdown(SHUT_RD)}): reads then return {@link #EOF}. */
+    /**
+     * Half-closes the receiving direction ({@code shutdown(SHUT_RD)}): reads then return {@link #EOF}.
+     * @throws NativeIOException ENOTCONN if not connected
+     */
     public void shutdownInput() throws NativeIOException {
         shutdown(SHUT_RD, "shutdown(SHUT_RD)");
     }

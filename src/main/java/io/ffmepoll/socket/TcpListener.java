@@ -31,6 +31,7 @@ public final class TcpListener extends StreamListener {
      * @param local a resolved address; port 0 lets the kernel choose (see {@link #localAddress()})
      * @param backlog the accept queue length (the kernel caps it at {@code net.core.somaxconn})
      * @param options set before binding, after {@code SO_REUSEADDR}
+     * @return the listening socket, ready for {@link #accept()}
      * @throws NativeIOException EADDRINUSE, EACCES, or an option the kernel refuses
      */
     public static TcpListener bind(InetSocketAddress local, int backlog, Option.Value<?>... options)
@@ -47,6 +48,11 @@ public final class TcpListener extends StreamListener {
      * As {@link #bind(InetSocketAddress, int, Option.Value[])}, with {@code SO_REUSEPORT} on or
      * off: several listeners (one per event loop) may then bind the same address, and the
      * kernel spreads incoming connections among them.
+     * @param local a resolved address; port 0 lets the kernel choose
+     * @param backlog the accept queue length
+     * @param reusePort whether to set {@code SO_REUSEPORT}
+     * @return the listening socket
+     * @throws NativeIOException EADDRINUSE (another listener without {@code SO_REUSEPORT}), EACCES
      */
     public static TcpListener bind(InetSocketAddress local, int backlog, boolean reusePort) throws NativeIOException {
         return bind(local, backlog, Option.SO_REUSEPORT.of(reusePort));

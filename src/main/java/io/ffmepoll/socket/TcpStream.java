@@ -30,6 +30,7 @@ public final class TcpStream extends StreamSocket {
      * Opens a socket of {@code remote}'s family, applies {@code options} (before connecting, where
      * buffer sizes must be set to affect the window), and starts connecting.
      * @param remote a resolved IPv4 or IPv6 address
+     * @param options set before connecting, in order
      * @return the socket, connected or connecting (see {@link #finishConnect()})
      * @throws NativeIOException if the socket cannot be created, an option is refused, or the
      *         connect fails at once (ENETUNREACH...)

@@ -28,6 +28,9 @@ public final class UdpSocket extends DatagramSocket {
     /**
      * Opens an unbound socket; the kernel picks a local port on the first send.
      * @param family {@link StandardProtocolFamily#INET} or {@link StandardProtocolFamily#INET6}
+     * @param options set after opening, in order
+     * @return the socket
+     * @throws NativeIOException if the socket cannot be created or an option is refused
      */
     public static UdpSocket open(StandardProtocolFamily family, Option.Value<?>... options) throws NativeIOException {
         int f = switch (family) {
@@ -41,6 +44,8 @@ public final class UdpSocket extends DatagramSocket {
     /**
      * Opens a socket of {@code local}'s family, applies {@code options}, and binds.
      * @param local a resolved address; port 0 lets the kernel choose
+     * @param options set before binding, in order
+     * @return the bound socket
      * @throws NativeIOException EADDRINUSE, EACCES, or a refused option
      */
     public static UdpSocket bind(InetSocketAddress local, Option.Value<?>... options) throws NativeIOException {

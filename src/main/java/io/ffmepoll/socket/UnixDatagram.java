@@ -33,13 +33,21 @@ public final class UnixDatagram extends DatagramSocket {
         super(fd, AddressCodec.AF_UNIX);
     }
 
-    /** Opens an unbound socket. */
+    /**
+     * Opens an unbound socket.
+     * @param options set after opening, in order
+     * @return the socket, which can send to any bound Unix datagram socket
+     * @throws NativeIOException if the socket cannot be created or an option is refused
+     */
     public static UnixDatagram open(Option.Value<?>... options) throws NativeIOException {
         return setUp(new UnixDatagram(open(AddressCodec.AF_UNIX, SOCK_DGRAM)), s -> s.apply(options));
     }
 
     /**
      * Opens a socket and binds it to a path (creating the file) or an abstract name.
+     * @param local a {@link UnixDomainSocketAddress} or an {@link AbstractName}
+     * @param options set before binding, in order
+     * @return the bound socket; a path it created is removed on close
      * @throws NativeIOException EADDRINUSE if taken
      */
     public static UnixDatagram bind(SocketAddress local, Option.Value<?>... options) throws NativeIOException {
@@ -52,7 +60,11 @@ public final class UnixDatagram extends DatagramSocket {
         });
     }
 
-    /** A connected pair ({@code socketpair(SOCK_DGRAM)}); element 0 talks to element 1. */
+    /**
+     * A connected pair ({@code socketpair(SOCK_DGRAM)}); element 0 talks to element 1.
+     * @return the two connected sockets
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     */
     public static UnixDatagram[] pair() throws NativeIOException {
         NativeScratch s = socketPair(SOCK_DGRAM);
         int a = s.getInt(NativeScratch.INTS);
@@ -62,7 +74,10 @@ public final class UnixDatagram extends DatagramSocket {
 
     /**
      * Sends one datagram to the connected peer with {@code fds} attached ({@code SCM_RIGHTS}).
+     * @param data the datagram
+     * @param fds the descriptors to pass; they stay open and owned by the caller
      * @return bytes sent or {@link #WOULD_BLOCK}
+     * @throws NativeIOException any error but {@code EAGAIN}
      */
     public int sendDescriptors(MemorySegment data, Descriptor... fds) throws NativeIOException {
         return sendRights(data, fds, false);
@@ -71,13 +86,20 @@ public final class UnixDatagram extends DatagramSocket {
     /**
      * Receives one datagram and the descriptors attached to it (close-on-exec, appended to
      * {@code fds}, the caller's to close).
+     * @param dst where the datagram goes
+     * @param fds where received descriptors are appended
      * @return the datagram's length or {@link #WOULD_BLOCK}
+     * @throws NativeIOException any error but {@code EAGAIN}
      */
     public int receiveDescriptors(MemorySegment dst, List<? super ReceivedDescriptor> fds) throws NativeIOException {
         return receiveRights(dst, fds, false);
     }
 
-    /** The peer process's credentials ({@code SO_PEERCRED}; for a connected pair or socket). */
+    /**
+     * The peer process's credentials ({@code SO_PEERCRED}; for a connected pair or socket).
+     * @return the peer's process, user and group ids
+     * @throws NativeIOException ENOTCONN for a socket with no peer
+     */
     public PeerCredentials peerCredentials() throws NativeIOException {
         return peerCredentials0();
     }

@@ -34,6 +34,7 @@ public final class UnixListener extends StreamListener {
      * @param local a {@link UnixDomainSocketAddress} (a file is created) or an {@link AbstractName}
      * @param backlog the accept queue length
      * @param options set before binding
+     * @return the listening socket; a path it created is removed on close
      * @throws NativeIOException EADDRINUSE if the path or name is taken, ENOENT/EACCES for the path
      * @throws IllegalArgumentException for another address type or a path over 107 bytes
      */

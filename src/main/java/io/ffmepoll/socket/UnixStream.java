@@ -34,6 +34,8 @@ public final class UnixStream extends StreamSocket {
     /**
      * Connects to a listening Unix socket.
      * @param remote a {@link UnixDomainSocketAddress} or an {@link AbstractName}
+     * @param options set before connecting, in order
+     * @return the connected socket
      * @throws NativeIOException ENOENT (no such file), ECONNREFUSED (nobody listening), EACCES
      * @throws IllegalArgumentException for another address type or a path over 107 bytes
      */
@@ -50,6 +52,7 @@ public final class UnixStream extends StreamSocket {
     /**
      * A connected pair of streams ({@code socketpair}), both ends non-blocking and close-on-exec.
      * @return two streams; element 0 talks to element 1
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
      */
     public static UnixStream[] pair() throws NativeIOException {
         NativeScratch s = socketPair(SOCK_STREAM);
@@ -60,6 +63,7 @@ public final class UnixStream extends StreamSocket {
 
     /**
      * The peer process's credentials as recorded at connect time ({@code SO_PEERCRED}).
+     * @return the peer's process, user and group ids
      * @throws NativeIOException ENOTCONN if not connected
      */
     public PeerCredentials peerCredentials() throws NativeIOException {
@@ -70,11 +74,14 @@ public final class UnixStream extends StreamSocket {
      * Writes {@code data} with {@code fds} attached ({@code SCM_RIGHTS}). The receiver gets new
      * descriptors for the same open files; ours stay open and owned by the caller. The
      * descriptors travel with the first byte of {@code data}, so it must not be empty.
+     * @param data the bytes to send, at least one
+     * @param fds the descriptors to pass; they stay open and owned by the caller
      * @return bytes queued (possibly fewer than {@code data.byteSize()}; the descriptors went with
      *         them) or {@link #WOULD_BLOCK} (nothing was sent, descriptors included)
      * @throws IllegalArgumentException if {@code data} is empty or more than 253 descriptors
      * @throws IllegalStateException if this socket or one of {@code fds} is closed; do not close a
      *         descriptor that is not a socket of this package while it is being sent
+     * @throws NativeIOException EPIPE, ECONNRESET and other errors but {@code EAGAIN}
      */
     public int sendDescriptors(MemorySegment data, Descriptor... fds) throws NativeIOException {
         return sendRights(data, fds, true);
@@ -85,7 +92,10 @@ public final class UnixStream extends StreamSocket {
      * ({@code recvmsg} with {@code MSG_CMSG_CLOEXEC}). Each received descriptor is appended to
      * {@code fds} and is the caller's to close. A plain {@link #read(MemorySegment)} of bytes that
      * carried descriptors makes the kernel close them.
+     * @param dst where the bytes go
+     * @param fds where received descriptors are appended
      * @return bytes read, {@link #EOF}, or {@link #WOULD_BLOCK}
+     * @throws NativeIOException any error but {@code EAGAIN}
      */
     public int receiveDescriptors(MemorySegment dst, List<? super ReceivedDescriptor> fds) throws NativeIOException {
         return receiveRights(dst, fds, true);

@@ -29,6 +29,16 @@ class PipeTest {
     }
 
     @Test
+    void wholeByteArraysGoThroughAPipe() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            assertEquals(3, pipe.sink().write(new byte[] {7, 8, 9}));
+            byte[] in = new byte[8];
+            assertEquals(3, pipe.source().read(in));
+            assertArrayEquals(new byte[] {7, 8, 9, 0, 0, 0, 0, 0}, in);
+        }
+    }
+
+    @Test
     void heapSegmentsThroughAPipeAreStagedLikeSockets() throws Exception {
         try (Pipe pipe = Pipe.open()) {
             byte[] out = new byte[100_000];

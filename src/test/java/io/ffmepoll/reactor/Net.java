@@ -12,23 +12,23 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Blocking JDK client sockets for driving the reactor from the test thread. */
-final class Net {
+public final class Net {
     private Net() {}
 
-    static Socket connect(int port) throws IOException {
+    public static Socket connect(int port) throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         s.setSoTimeout(10_000);
         return s;
     }
 
-    static byte[] random(int n, long seed) {
+    public static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
     }
 
-    static byte[] readFully(InputStream in, int n) throws IOException {
+    public static byte[] readFully(InputStream in, int n) throws IOException {
         byte[] b = new byte[n];
         int off = 0;
         while (off < n) {
@@ -39,7 +39,7 @@ final class Net {
         return b;
     }
 
-    static Reactor.Builder small() {
+    public static Reactor.Builder small() {
         return Reactor.builder().loops(2).threadName("test-loop").closeGrace(java.time.Duration.ofSeconds(2));
     }
 

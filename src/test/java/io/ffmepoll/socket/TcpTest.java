@@ -134,6 +134,21 @@ class TcpTest {
     }
 
     @Test
+    void wholeByteArraysAreWrittenAndReadAsTheReadmePromises() throws Exception {
+        try (Pair p = pair(LOOPBACK4)) {
+            byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals(hello.length, p.client().write(hello));
+            try (Epoll epoll = Epoll.open(); EventArray events = EventArray.allocate(1)) {
+                epoll.add(p.server(), Interest.IN, 0);
+                assertEquals(1, epoll.wait(events, 5000), "nothing arrived");
+            }
+            byte[] got = new byte[16];
+            int n = p.server().read(got);
+            assertArrayEquals(hello, java.util.Arrays.copyOf(got, n));
+        }
+    }
+
+    @Test
     void ipv6LoopbackCarriesEightMebibytes() throws Exception {
         try (TcpListener listener = TcpListener.bind(LOOPBACK6, 16);
              Pair p = connect(listener, listener.localAddress(), Option.SO_SNDBUF.of(8192))) {

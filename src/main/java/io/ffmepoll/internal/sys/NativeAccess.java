@@ -1,0 +1,47 @@
+package io.ffmepoll.internal.sys;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Turns "native access denied" into one sentence naming the flag that grants it.
+ * <p>Every call the library makes is a restricted FFM operation. A JVM started with
+ * {@code --illegal-native-access=deny} (or a later JDK where that is the default) refuses them
+ * to a module not named by {@code --enable-native-access}, and the first refusal happens inside
+ * the generated bindings' static initializer, where it surfaces as a bare
+ * {@link ExceptionInInitializerError}. So each public class a program can touch first calls
+ * {@link #check()} from its own static initializer, before anything reaches the bindings.
+ */
+public final class NativeAccess {
+
+    /** Set once a check passed; a racing second check only repeats the probe. */
+    private static boolean granted;
+
+    private NativeAccess() {}
+
+    /**
+     * Returns if this module may call restricted methods; otherwise throws.
+     * <p>An {@link Error}, not the JDK's {@link IllegalCallerException}: thrown from a static
+     * initializer, an exception would be wrapped in {@link ExceptionInInitializerError} again,
+     * while an error reaches the caller as it is. Thread-safe.
+     * @throws IllegalAccessError naming {@code --enable-native-access=io.ffmepoll} (module
+     *         path) or {@code --enable-native-access=ALL-UNNAMED} (class path), with the JDK's
+     *         {@link IllegalCallerException} as its cause
+     */
+    public static void check() {
+        Module module = NativeAccess.class.getModule();
+        if (granted || module.isNativeAccessEnabled()) return;
+        try {
+            // Any restricted method: allowed with a warning, or refused, as the JVM decides.
+            MemorySegment.NULL.reinterpret(0);
+        } catch (IllegalCallerException e) {
+            String flag = "--enable-native-access=" + (module.isNamed() ? module.getName() : "ALL-UNNAMED");
+            IllegalAccessError error = new IllegalAccessError("ffm-epoll calls the operating system through the "
+                    + "FFM API and this JVM denies it native access: add " + flag + " to the java command ("
+                    + (module.isNamed() ? "the library is on the module path" : "the library is on the class path")
+                    + ")");
+            error.initCause(e);
+            throw error;
+        }
+        granted = true;
+    }
+}
