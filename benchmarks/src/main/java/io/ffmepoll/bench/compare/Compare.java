@@ -209,7 +209,7 @@ public final class Compare {
     private Run measure(Scenario s, String impl, int round) {
         Servers.Running srv;
         try {
-            srv = Servers.start(impl, s.proto(), loops, pin);
+            srv = Servers.start(impl, s.proto(), loops, pin, List.of(), s.serverArgs(), 30);
         } catch (IOException e) {
             return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage(),
                     Double.NaN, Double.NaN, Double.NaN);

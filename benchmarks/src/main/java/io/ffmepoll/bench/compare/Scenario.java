@@ -1,11 +1,17 @@
 package io.ffmepoll.bench.compare;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A named load shape of the comparison matrix. */
 record Scenario(String name, String proto, String mode, int conns, int idle, int size, int depth, double rate,
-                long bytes, double minWarmup, String what) {
+                long bytes, double minWarmup, String what, List<String> serverArgs) {
+
+    Scenario(String name, String proto, String mode, int conns, int idle, int size, int depth, double rate,
+             long bytes, double minWarmup, String what) {
+        this(name, proto, mode, conns, idle, size, depth, rate, bytes, minWarmup, what, List.of());
+    }
 
     static final Map<String, Scenario> ALL = new LinkedHashMap<>();
 
@@ -35,6 +41,12 @@ record Scenario(String name, String proto, String mode, int conns, int idle, int
         add(new Scenario("churn", "http", "churn", 16, 0, 0, 1, 0, 0, 3,
                 "16 clients each connect, send one HTTP request, check the answer, close: accepts per second"
                         + " (warm-up at least 3 s: the JVMs' accept and close paths take that long to compile)"));
+        add(new Scenario("work-cpu100", "echo", "open", 50, 0, 64, 1, 4_000, 0, 0,
+                "open loop, 4,000 msg/s over 50 connections, each costing 100 us of CPU on the serving thread"
+                        + " (--work cpu:100): head-of-line blocking behind busy handlers", List.of("--work", "cpu:100")));
+        add(new Scenario("work-block1ms", "echo", "open", 50, 0, 64, 1, 4_000, 0, 0,
+                "open loop, 4,000 msg/s over 50 connections, each making a 1 ms blocking call on the serving thread"
+                        + " (--work sleep:1000): what a per-loop server cannot hide", List.of("--work", "sleep:1000")));
     }
 
     private static void add(Scenario s) {

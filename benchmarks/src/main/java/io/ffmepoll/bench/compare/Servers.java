@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Servers {
 
-    static final List<String> IMPLS = List.of("ffm", "nio", "netty", "vthreads", "ffm-vthreads", "c");
+    static final List<String> IMPLS = List.of("ffm", "ffm-shared", "nio", "netty", "vthreads", "ffm-vthreads", "c");
     /** The implementations with a TLS echo server ({@code --proto echo --tls}): the protocol {@code tls-echo}. */
     static final List<String> TLS_IMPLS = List.of("ffm", "netty");
     private static int nextPort = 21000;
@@ -88,6 +88,7 @@ public final class Servers {
         cmd.addAll(jvmFlags);
         String main = switch (impl) {
             case "ffm" -> "io.ffmepoll.bench.ffm.FfmServer";
+            case "ffm-shared" -> "io.ffmepoll.bench.ffm.FfmSharedServer";
             case "nio" -> "io.ffmepoll.bench.servers.NioServer";
             case "netty" -> "io.ffmepoll.bench.servers.NettyServer";
             case "vthreads", "ffm-vthreads" -> {
@@ -96,7 +97,7 @@ public final class Servers {
                 yield impl.equals("vthreads") ? "io.ffmepoll.bench.servers.VThreadServer"
                         : "io.ffmepoll.bench.servers.FfmVThreadServer";
             }
-            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "' (ffm|nio|netty|vthreads|ffm-vthreads|c)");
+            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "' (ffm|ffm-shared|nio|netty|vthreads|ffm-vthreads|c)");
         };
         cmd.add("-cp");
         cmd.add(cp);

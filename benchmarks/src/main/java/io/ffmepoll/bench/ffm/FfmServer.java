@@ -64,6 +64,7 @@ public final class FfmServer {
                 case "--tls" -> tls = true;
                 case "--cert" -> { cert = need(a, v); i++; }
                 case "--key" -> { key = need(a, v); i++; }
+                case "--work" -> { io.ffmepoll.bench.common.Work.configure(need(a, v)); i++; }
                 default -> usage("unknown argument: " + a);
             }
         }
@@ -159,7 +160,8 @@ public final class FfmServer {
     private static void usage(String problem) {
         System.err.println(problem);
         System.err.println("usage: FfmServer --proto echo|http|unix-echo|udp-echo --port N [--loops K] [--path P]"
-                + " [--counters-every SECONDS] [--leak fd|heap|native] [--tls [--cert PEM --key PEM]]");
+                + " [--counters-every SECONDS] [--leak fd|heap|native] [--tls [--cert PEM --key PEM]]"
+                + " [--work none|cpu:US|sleep:US]");
         System.exit(2);
     }
 
@@ -170,6 +172,7 @@ public final class FfmServer {
     static final class EchoHandler implements Handler, TlsHandler {
         @Override
         public void onRead(Connection c, MemorySegment data) {
+            io.ffmepoll.bench.common.Work.perBytes(data.byteSize());
             if (!c.write(data)) c.pauseReading();
         }
 

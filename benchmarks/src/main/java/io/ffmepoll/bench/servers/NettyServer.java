@@ -37,6 +37,7 @@ public final class NettyServer {
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv);
         boolean http = ServerMain.httpProto(args);
+        io.ffmepoll.bench.common.Work.configure(args.get("work", "none"));
         int loops = (int) args.number("loops", 1);
         if (!Epoll.isAvailable()) {
             System.err.println("netty epoll transport unavailable: " + Epoll.unavailabilityCause());
@@ -93,6 +94,7 @@ public final class NettyServer {
     static final class Echo extends FlowControlled {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.ffmepoll.bench.common.Work.perBytes(((io.netty.buffer.ByteBuf) msg).readableBytes());
             ctx.write(msg, ctx.voidPromise());
         }
 

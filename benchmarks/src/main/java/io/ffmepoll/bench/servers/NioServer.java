@@ -33,6 +33,7 @@ public final class NioServer {
     public static void main(String[] argv) throws IOException {
         Args args = new Args(argv);
         boolean http = ServerMain.httpProto(args);
+        io.ffmepoll.bench.common.Work.configure(args.get("work", "none"));
         int loops = (int) args.number("loops", 1);
         ServerSocketChannel server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -179,6 +180,7 @@ public final class NioServer {
                     if (!answer(dst)) return;
                 } else {
                     dst.flip();
+                    io.ffmepoll.bench.common.Work.perBytes(dst.remaining());
                     ch.write(dst);
                     if (dst.hasRemaining()) {
                         out = loop.take().put(dst);

@@ -23,6 +23,7 @@ public final class VThreadServer {
     public static void main(String[] argv) throws IOException {
         Args args = new Args(argv);
         boolean http = ServerMain.httpProto(args);
+        io.ffmepoll.bench.common.Work.configure(args.get("work", "none"));
         ServerMain.virtualThreadParallelism(args);
         ServerSocket server = new ServerSocket();
         server.setReuseAddress(true);
@@ -65,7 +66,10 @@ public final class VThreadServer {
         byte[] buf = new byte[BUFFER];
         if (!http) {
             int n;
-            while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
+            while ((n = in.read(buf)) > 0) {
+                io.ffmepoll.bench.common.Work.perBytes(n);
+                out.write(buf, 0, n);
+            }
             return;
         }
         ByteBuffer view = ByteBuffer.wrap(buf);
