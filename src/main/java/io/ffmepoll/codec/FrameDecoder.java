@@ -45,6 +45,8 @@ public interface FrameDecoder {
      * The longest frame accepted, on the wire (header and delimiter included). A longer frame,
      * or a frame that will need more (a length field announcing more, no delimiter within it),
      * closes the connection with a {@link FrameTooLongException}. Any thread.
+     * @return the maximum frame length in bytes, at least 1; also the most a {@link Framed}
+     *         buffers for one connection's partial frame
      */
     long maxFrameLength();
 
@@ -67,6 +69,11 @@ public interface FrameDecoder {
     /**
      * Bytes at the start of the frame at {@code start}, {@code frameLength} long, that the
      * handler does not see (a length header to strip). 0 unless overridden. Loop thread.
+     * @param in the bytes received, valid during the call only
+     * @param start where the frame starts in {@code in}
+     * @param frameLength the frame's length on the wire, as {@link #decode} returned it
+     * @return how many of the frame's first bytes to hide, 0 to {@code frameLength} minus the
+     *         {@link #trailerLength}
      */
     default long headerLength(MemorySegment in, long start, long frameLength) {
         return 0;
@@ -75,6 +82,11 @@ public interface FrameDecoder {
     /**
      * Bytes at the end of the frame at {@code start}, {@code frameLength} long, that the handler
      * does not see (a delimiter to strip). 0 unless overridden. Loop thread.
+     * @param in the bytes received, valid during the call only
+     * @param start where the frame starts in {@code in}
+     * @param frameLength the frame's length on the wire, as {@link #decode} returned it
+     * @return how many of the frame's last bytes to hide, 0 to {@code frameLength} minus the
+     *         {@link #headerLength}
      */
     default long trailerLength(MemorySegment in, long start, long frameLength) {
         return 0;
@@ -84,6 +96,8 @@ public interface FrameDecoder {
      * Text lines: a frame ends after {@code '\n'}; the handler sees the line without its
      * {@code "\n"} or {@code "\r\n"}.
      * @param maxFrameLength the longest line, its line end included
+     * @return a decoder of {@code '\n'}-terminated lines, line ends stripped
+     * @throws IllegalArgumentException if {@code maxFrameLength < 1}
      */
     static FrameDecoder lines(long maxFrameLength) {
         return lines(maxFrameLength, true);
@@ -95,6 +109,8 @@ public interface FrameDecoder {
      * @param stripDelimiter whether the handler sees the line without its {@code "\n"} or
      *        {@code "\r\n"}; with false it sees the line end, and a whole line read at once is
      *        handed over as the read buffer itself
+     * @return a decoder of {@code '\n'}-terminated lines
+     * @throws IllegalArgumentException if {@code maxFrameLength < 1}
      */
     static FrameDecoder lines(long maxFrameLength, boolean stripDelimiter) {
         return new DelimiterDecoder(new byte[] {'\n'}, stripDelimiter, true, maxFrameLength);
@@ -104,6 +120,9 @@ public interface FrameDecoder {
      * Frames that end with {@code delimiter} (one or more bytes; the first occurrence ends a frame).
      * @param maxFrameLength the longest frame, its delimiter included
      * @param stripDelimiter whether the handler sees the frame without its delimiter
+     * @param delimiter the bytes that end a frame; copied, so later changes to the array do
+     *        not affect the decoder
+     * @return a decoder of frames ending with {@code delimiter}
      * @throws IllegalArgumentException if {@code delimiter} is empty or longer than
      *         {@code maxFrameLength}
      */
@@ -113,6 +132,8 @@ public interface FrameDecoder {
 
     /**
      * Frames of exactly {@code frameLength} bytes.
+     * @param frameLength every frame's length, which is also the maximum
+     * @return a decoder that cuts the input every {@code frameLength} bytes, stripping nothing
      * @throws IllegalArgumentException if {@code frameLength < 1}
      */
     static FrameDecoder fixedLength(long frameLength) {
@@ -124,7 +145,11 @@ public interface FrameDecoder {
      * big endian) counting the bytes that follow it; the handler sees the whole frame, header
      * included. {@link LengthFieldDecoder}'s {@code with...} methods change the byte order, put
      * the field after other header bytes, adjust what the length counts and strip the header.
+     * @param fieldWidth the length field's size in bytes: 1, 2, 4 or 8
      * @param maxFrameLength the longest frame, header included
+     * @return a decoder to refine with its {@code with...} methods
+     * @throws IllegalArgumentException if {@code fieldWidth} is not 1, 2, 4 or 8, or
+     *         {@code maxFrameLength} cannot hold the field or is over {@code Long.MAX_VALUE / 4}
      */
     static LengthFieldDecoder lengthField(int fieldWidth, long maxFrameLength) {
         return new LengthFieldDecoder(0, fieldWidth, java.nio.ByteOrder.BIG_ENDIAN, 0, 0, maxFrameLength);

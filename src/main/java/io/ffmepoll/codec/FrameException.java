@@ -12,7 +12,11 @@ import java.io.IOException;
 public class FrameException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with {@code message}. */
+    /**
+     * An exception with {@code message}.
+     * @param message what in the input cannot be framed, as {@link io.ffmepoll.reactor.Handler#onClose}
+     *        and the log will show it
+     */
     public FrameException(String message) {
         super(message);
     }

@@ -25,6 +25,9 @@ public interface FrameHandler extends Handler {
      * ({@link Connection#write} copies what it cannot send at once). Loop thread.
      * <p>Frames stop after {@link Connection#pauseReading()} or {@link Connection#close()};
      * frames already read then wait in the {@link Framed} (see {@link Framed#resumeReading}).
+     * @param c the connection the frame came from
+     * @param frame the frame's bytes, header and delimiter stripped as the decoder says;
+     *        valid during this call only
      */
     void onFrame(Connection c, MemorySegment frame);
 

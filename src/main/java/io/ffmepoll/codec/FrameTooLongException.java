@@ -8,7 +8,10 @@ package io.ffmepoll.codec;
 public final class FrameTooLongException extends FrameException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with {@code message}. */
+    /**
+     * An exception with {@code message}.
+     * @param message how long the frame is or would be, and the maximum it exceeds
+     */
     public FrameTooLongException(String message) {
         super(message);
     }

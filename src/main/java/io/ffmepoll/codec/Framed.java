@@ -77,6 +77,12 @@ public final class Framed implements Handler {
     /**
      * Serves one connection: {@code decoder} cuts its input into frames for {@code handler}.
      * Any thread; each instance is then used by the connection's loop only.
+     * @param decoder finds where each frame ends and what of it to strip; may be shared by
+     *        every connection
+     * @param handler receives each whole frame and every other callback of the connection
+     * @throws NullPointerException if either is null
+     * @throws IllegalArgumentException if {@code decoder}'s {@linkplain FrameDecoder#maxFrameLength()
+     *         maximum frame length} is not positive
      */
     public Framed(FrameDecoder decoder, FrameHandler handler) {
         this.decoder = Objects.requireNonNull(decoder, "decoder");
@@ -85,17 +91,27 @@ public final class Framed implements Handler {
         if (max < 1) throw new IllegalArgumentException("maxFrameLength must be positive: " + max + " (" + decoder + ")");
     }
 
-    /** The handler frames go to. Any thread. */
+    /**
+     * The handler frames go to. Any thread.
+     * @return the handler given to the constructor
+     */
     public FrameHandler handler() {
         return handler;
     }
 
-    /** The decoder. Any thread. */
+    /**
+     * The decoder that cuts this connection's input into frames. Any thread.
+     * @return the decoder given to the constructor
+     */
     public FrameDecoder decoder() {
         return decoder;
     }
 
-    /** Bytes read and not yet delivered as frames: a partial frame, or frames waiting for a resume. Loop thread. */
+    /**
+     * Bytes read and not yet delivered as frames: a partial frame, or frames waiting for a
+     * resume. Loop thread.
+     * @return the bytes this holds for the connection now, 0 once it is closed
+     */
     public long bufferedBytes() {
         return closed ? 0 : tail - head;
     }
@@ -118,6 +134,7 @@ public final class Framed implements Handler {
      *     });
      * });
      * }
+     * @param c the connection to resume, served by a {@code Framed} or by any other handler
      * @throws IllegalStateException if not called on {@code c}'s loop thread
      */
     public static void resumeReading(Connection c) {

@@ -62,27 +62,54 @@ public record LengthFieldDecoder(int fieldOffset, int fieldWidth, ByteOrder orde
         }
     }
 
-    /** This decoder with the length field after {@code offset} other bytes. */
+    /**
+     * This decoder with the length field after {@code offset} other bytes.
+     * @param offset the bytes before the length field, at least 0
+     * @return a new decoder; this one is unchanged
+     * @throws IllegalArgumentException if {@code offset} is negative or the maximum frame
+     *         length cannot hold {@code offset} plus the field
+     */
     public LengthFieldDecoder withFieldOffset(int offset) {
         return new LengthFieldDecoder(offset, fieldWidth, order, adjustment, strip, maxFrameLength);
     }
 
-    /** This decoder reading the length field in {@code byteOrder}. */
+    /**
+     * This decoder reading the length field in {@code byteOrder}.
+     * @param byteOrder the length field's byte order
+     * @return a new decoder; this one is unchanged
+     * @throws NullPointerException if {@code byteOrder} is null
+     */
     public LengthFieldDecoder withOrder(ByteOrder byteOrder) {
         return new LengthFieldDecoder(fieldOffset, fieldWidth, byteOrder, adjustment, strip, maxFrameLength);
     }
 
-    /** This decoder adding {@code bytes} to the field's value (negative when the value counts the header too). */
+    /**
+     * This decoder adding {@code bytes} to the field's value (negative when the value counts the header too).
+     * @param bytes added to the field's value to get the bytes that follow the field
+     * @return a new decoder; this one is unchanged
+     * @throws IllegalArgumentException if {@code |bytes|} is over {@code Long.MAX_VALUE / 4}
+     */
     public LengthFieldDecoder withAdjustment(long bytes) {
         return new LengthFieldDecoder(fieldOffset, fieldWidth, order, bytes, strip, maxFrameLength);
     }
 
-    /** This decoder hiding the first {@code bytes} of each frame from the handler. */
+    /**
+     * This decoder hiding the first {@code bytes} of each frame from the handler.
+     * @param bytes bytes at the start of each frame that the handler does not see, at least 0
+     * @return a new decoder; this one is unchanged
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
     public LengthFieldDecoder withStrip(int bytes) {
         return new LengthFieldDecoder(fieldOffset, fieldWidth, order, adjustment, bytes, maxFrameLength);
     }
 
-    /** This decoder accepting frames up to {@code bytes} long. */
+    /**
+     * This decoder accepting frames up to {@code bytes} long.
+     * @param bytes the longest frame accepted, header included
+     * @return a new decoder; this one is unchanged
+     * @throws IllegalArgumentException if {@code bytes} cannot hold the header (field offset
+     *         plus width) or is over {@code Long.MAX_VALUE / 4}
+     */
     public LengthFieldDecoder withMaxFrameLength(long bytes) {
         return new LengthFieldDecoder(fieldOffset, fieldWidth, order, adjustment, strip, bytes);
     }

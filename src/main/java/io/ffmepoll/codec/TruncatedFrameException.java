@@ -7,7 +7,10 @@ package io.ffmepoll.codec;
 public final class TruncatedFrameException extends FrameException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception with {@code message}. */
+    /**
+     * An exception with {@code message}.
+     * @param message how many bytes of the frame were held, and how many it needed where that is known
+     */
     public TruncatedFrameException(String message) {
         super(message);
     }

@@ -22,66 +22,135 @@ package io.ffmepoll.reactor;
  */
 public interface EventLoopMXBean {
 
-    /** The loop's thread name. */
+    /**
+     * The name of the loop's thread, as set by {@link Reactor.Builder#threadName(String)}.
+     * @return the thread name, {@code ffm-epoll-loop-0} and so on by default
+     */
     String getThreadName();
 
-    /** @see LoopCounters#loop() */
+    /**
+     * The loop's index in its reactor, the {@code loop=} key of the object name.
+     * @return {@link EventLoop#index()}, from 0
+     */
     int getLoop();
 
-    /** @see LoopCounters#waits() */
+    /**
+     * How many times the loop has called {@code epoll_wait}.
+     * @return the number of waits since the loop started
+     */
     long getWaits();
 
-    /** @see LoopCounters#events() */
+    /**
+     * How many readiness events those waits returned in total.
+     * @return the number of events since the loop started
+     */
     long getEvents();
 
-    /** @see LoopCounters#eventsPerWait() */
+    /**
+     * The mean number of events one wait returned: near 1 on a lightly loaded loop, higher
+     * when many connections become ready together.
+     * @return events divided by waits, 0 before the first wait
+     */
     double getEventsPerWait();
 
-    /** @see LoopCounters#epollCtls() */
+    /**
+     * How many {@code epoll_ctl} calls the loop has made: one per registration and one per
+     * deregistration of a still-open descriptor, never one per read or write.
+     * @return the number of {@code epoll_ctl} calls since the loop started
+     */
     long getEpollCtls();
 
-    /** @see LoopCounters#wakeupsSent() */
+    /**
+     * How many times other threads wrote the loop's eventfd to wake it (at most once per sleep).
+     * @return the number of wake-ups sent since the loop started
+     */
     long getWakeupsSent();
 
-    /** @see LoopCounters#wakeupsReceived() */
+    /**
+     * How many wake-ups the loop has read back from its eventfd; equal to
+     * {@link #getWakeupsSent()} once the loop has caught up.
+     * @return the eventfd counts read, summed, since the loop started
+     */
     long getWakeupsReceived();
 
-    /** @see LoopCounters#tasks() */
+    /**
+     * How many tasks submitted through {@link EventLoop#execute} the loop has run.
+     * @return the number of tasks run since the loop started
+     */
     long getTasks();
 
-    /** @see LoopCounters#timersFired() */
+    /**
+     * How many scheduled timeouts have fired on the loop.
+     * @return the number of timers run since the loop started
+     */
     long getTimersFired();
 
-    /** @see LoopCounters#accepted() */
+    /**
+     * How many connections the loop has taken on, accepted or registered.
+     * @return the number of connections since the loop started
+     */
     long getAccepted();
 
-    /** @see LoopCounters#connections() */
+    /**
+     * How many connections the loop has open now; the only attribute that can go down.
+     * @return the number of open connections
+     */
     long getConnections();
 
-    /** @see LoopCounters#bytesRead() */
+    /**
+     * How many bytes the loop has read from its connections.
+     * @return the bytes read since the loop started
+     */
     long getBytesRead();
 
-    /** @see LoopCounters#bytesWritten() */
+    /**
+     * How many bytes the loop has written to its connections.
+     * @return the bytes written since the loop started
+     */
     long getBytesWritten();
 
-    /** @see LoopCounters#budgetYields() */
+    /**
+     * How many times a connection used up its read budget and was put on the still-ready list
+     * so that other connections get their turn; a high rate means a few busy peers.
+     * @return the number of budget yields since the loop started
+     */
     long getBudgetYields();
 
-    /** @see LoopCounters#acceptErrors() */
+    /**
+     * How many accepts failed ({@code EMFILE}, {@code ENFILE}, ...).
+     * @return the number of failed accepts since the loop started
+     */
     long getAcceptErrors();
 
-    /** @see LoopCounters#handlerFailures() */
+    /**
+     * How many connections were closed because their handler threw.
+     * @return the number of handler failures since the loop started
+     */
     long getHandlerFailures();
 
-    /** @see LoopCounters#waitNanos() */
+    /**
+     * Time the loop has spent inside {@code epoll_wait}, the wait in progress included.
+     * @return nanoseconds waited since the loop started
+     */
     long getWaitNanos();
 
-    /** @see LoopCounters#workNanos() */
+    /**
+     * Time the loop has spent outside {@code epoll_wait} since its first wait (start-up is not
+     * counted), the work in progress included.
+     * @return nanoseconds worked since the first wait
+     */
     long getWorkNanos();
 
-    /** @see LoopCounters#busyFraction() */
+    /**
+     * The share of time spent working rather than waiting since the first wait.
+     * @return work time over wait plus work time, 0 to 1: near 0 for an idle loop, near 1 for
+     *         a saturated one
+     */
     double getBusyFraction();
 
-    /** @see LoopCounters#eventCapacity() */
+    /**
+     * The size of the array {@code epoll_wait} fills; it doubles when a wait fills it.
+     * @return the number of events one wait can return now
+     */
     int getEventCapacity();
 }

@@ -538,6 +538,8 @@ public final class Reactor implements AutoCloseable {
          * Whether each loop's counters are exported as an {@link EventLoopMXBean} on the platform
          * MBeanServer, from {@link #build()} until the loop terminates (default true; a no-op in a
          * runtime without {@code java.management}).
+         * @param export true to register one bean per loop, false to register none
+         * @return this builder
          */
         public Builder jmx(boolean export) {
             jmx = export;
