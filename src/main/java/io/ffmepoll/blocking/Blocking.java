@@ -175,7 +175,11 @@ abstract sealed class Blocking implements AutoCloseable permits BlockingStream, 
         return new SocketException(getClass().getSimpleName() + " closed");
     }
 
-    /** Whether {@link #close()} has been called. Thread-safe. */
+    /**
+     * Whether {@link #close()} has not yet been called. Thread-safe.
+     * @return {@code true} until the first {@link #close()}, {@code false} from then on (even
+     *         while a blocked call is still leaving the descriptor)
+     */
     public final boolean isOpen() {
         return !closed;
     }

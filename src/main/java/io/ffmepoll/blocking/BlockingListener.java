@@ -50,6 +50,14 @@ public final class BlockingListener extends Blocking {
      * Binds and listens on {@code local}: TCP for an {@link InetSocketAddress} (see
      * {@link TcpListener#bind(InetSocketAddress, int, Option.Value[])}), else a Unix domain path
      * or abstract name (see {@link UnixListener#bind}). Thread-safe.
+     * @param local where to listen: a resolved {@link InetSocketAddress} (port 0 lets the kernel
+     *        choose; read it back with {@link #localAddress()}), a Unix domain path or an
+     *        abstract name
+     * @param backlog the accept queue length (the kernel caps it at {@code net.core.somaxconn})
+     * @param options socket options set before binding
+     * @return the listener, registered with a poller, ready for {@link #accept()}
+     * @throws IOException if the poller registration fails (ENOSPC past
+     *         {@code max_user_watches}); the socket is closed
      * @throws NativeIOException EADDRINUSE, EACCES, ...; nothing is left open
      */
     public static BlockingListener bind(SocketAddress local, int backlog, Option.Value<?>... options)
@@ -63,6 +71,10 @@ public final class BlockingListener extends Blocking {
     /**
      * Makes a listening socket blocking (registers it; if that fails, {@code listener} is
      * closed). Use it through this object from now on.
+     * @param listener an open, listening socket; from now on this object owns it
+     * @return the blocking listener wrapping {@code listener}
+     * @throws IOException if the poller registration fails (ENOSPC past
+     *         {@code max_user_watches}); {@code listener} is then closed
      * @throws IllegalStateException if {@code listener} is closed
      */
     public static BlockingListener of(StreamListener listener) throws IOException {
@@ -71,12 +83,20 @@ public final class BlockingListener extends Blocking {
         return new BlockingListener(listener);
     }
 
-    /** The listening socket, for options and its address. Thread-safe. */
+    /**
+     * The listening socket, for options and its address; accept through this object only.
+     * Thread-safe.
+     * @return the socket this object wraps
+     */
     public StreamListener socket() {
         return listener;
     }
 
-    /** The bound address (with the real port after binding port 0). Thread-safe. */
+    /**
+     * The bound address. Thread-safe.
+     * @return the address the kernel bound, with the real port after binding port 0
+     * @throws SocketException if this listener is closed
+     */
     public SocketAddress localAddress() throws IOException {
         ensureOpen();
         try {
@@ -89,6 +109,8 @@ public final class BlockingListener extends Blocking {
     /**
      * Sets the most {@link #accept()} waits; {@link Duration#ZERO} (the default) waits forever.
      * Thread-safe.
+     * @param timeout the longest an accept that starts afterwards parks; {@link Duration#ZERO}
+     *        for no limit
      * @throws IllegalArgumentException if negative
      */
     public void setAcceptTimeout(Duration timeout) {

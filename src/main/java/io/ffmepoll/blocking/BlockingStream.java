@@ -80,6 +80,9 @@ public final class BlockingStream extends Blocking {
      * Makes a connected non-blocking stream blocking: registers it with a poller and takes it
      * over. From now on use the stream through this object only (options and addresses through
      * {@link #socket()} are fine). If registration fails, {@code stream} is closed.
+     * @param stream an open, connected (or connecting) non-blocking stream; from now on this
+     *        object owns it
+     * @return the blocking stream wrapping {@code stream}
      * @throws NativeIOException if the registration fails (ENOSPC past {@code max_user_watches})
      * @throws IllegalStateException if {@code stream} is closed
      */
@@ -91,6 +94,13 @@ public final class BlockingStream extends Blocking {
 
     /**
      * Connects to {@code remote} and waits until connected, without a time limit.
+     * @param remote a resolved {@link InetSocketAddress} for TCP, or a Unix domain address
+     * @param options socket options set before connecting
+     * @return the connected stream, registered with a poller
+     * @throws NativeIOException the connect's failure (ECONNREFUSED, ENOENT, ...); nothing is
+     *         left open
+     * @throws InterruptedIOException if the thread is interrupted while waiting; nothing is left
+     *         open
      * @see #connect(SocketAddress, Duration, Option.Value[])
      */
     public static BlockingStream connect(SocketAddress remote, Option.Value<?>... options) throws IOException {
@@ -100,10 +110,15 @@ public final class BlockingStream extends Blocking {
     /**
      * Connects to {@code remote}, a TCP ({@link InetSocketAddress}, resolved) or Unix domain
      * address, parking until connected. Thread-safe.
+     * @param remote a resolved {@link InetSocketAddress} for TCP, or a Unix domain address
      * @param timeout the most to wait; {@link Duration#ZERO} waits as long as the kernel does
      * @param options set before connecting
+     * @return the connected stream, registered with a poller
      * @throws SocketTimeoutException after {@code timeout}; nothing is left open
      * @throws NativeIOException the connect's failure (ECONNREFUSED, ENOENT, ...)
+     * @throws InterruptedIOException if the thread is interrupted while waiting; nothing is left
+     *         open
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public static BlockingStream connect(SocketAddress remote, Duration timeout, Option.Value<?>... options)
             throws IOException {
@@ -145,7 +160,10 @@ public final class BlockingStream extends Blocking {
         }
     }
 
-    /** The socket underneath, for options and addresses; its I/O is this object's. Thread-safe. */
+    /**
+     * The socket underneath, for options and addresses; its I/O is this object's. Thread-safe.
+     * @return the socket this object wraps
+     */
     public StreamSocket socket() {
         return stream;
     }
@@ -153,13 +171,17 @@ public final class BlockingStream extends Blocking {
     /**
      * Sets the most a read waits for data; {@link Duration#ZERO} (the default) waits forever.
      * Takes effect for reads that start afterwards. Thread-safe.
+     * @param timeout the longest a read parks for data; {@link Duration#ZERO} for no limit
      * @throws IllegalArgumentException if negative
      */
     public void setReadTimeout(Duration timeout) {
         readTimeoutNanos = nanos(timeout, "timeout");
     }
 
-    /** The read timeout, {@link Duration#ZERO} for none. Thread-safe. */
+    /**
+     * The read timeout. Thread-safe.
+     * @return the most a read waits for data, {@link Duration#ZERO} for no limit
+     */
     public Duration readTimeout() {
         return Duration.ofNanos(readTimeoutNanos);
     }
@@ -169,6 +191,7 @@ public final class BlockingStream extends Blocking {
     /**
      * Reads into {@code dst} (from offset 0), parking until at least one byte or end of stream
      * arrives. One reading thread at a time.
+     * @param dst where the bytes go; at most its size is read
      * @return bytes read, or {@link Descriptor#EOF} (-1); 0 only for an empty {@code dst}
      * @throws SocketTimeoutException past the read timeout
      * @throws SocketException if closed (before or during the read)
@@ -209,6 +232,12 @@ public final class BlockingStream extends Blocking {
 
     /**
      * Reads into {@code dst[offset, offset+length)}, as {@link #read(MemorySegment)}.
+     * @param dst the array the bytes go into
+     * @param offset where in {@code dst} the first byte goes
+     * @param length the most bytes to read
+     * @return bytes read, or {@link Descriptor#EOF} (-1); 0 only if {@code length} is 0
+     * @throws IOException as {@link #read(MemorySegment)}: timeout, closed, interrupted or a
+     *         socket error
      * @throws IndexOutOfBoundsException if the range is outside {@code dst}
      */
     public int read(byte[] dst, int offset, int length) throws IOException {
@@ -219,6 +248,10 @@ public final class BlockingStream extends Blocking {
     /**
      * Reads into {@code dst} between position and limit, advancing the position, as
      * {@link #read(MemorySegment)}.
+     * @param dst the buffer the bytes go into, heap or direct
+     * @return bytes read, or {@link Descriptor#EOF} (-1); 0 only if {@code dst} has no room
+     * @throws IOException as {@link #read(MemorySegment)}: timeout, closed, interrupted or a
+     *         socket error
      */
     public int read(ByteBuffer dst) throws IOException {
         int n = read(MemorySegment.ofBuffer(dst));
@@ -231,6 +264,7 @@ public final class BlockingStream extends Blocking {
     /**
      * Writes all of {@code src}, parking while the socket's send buffer is full. One writing
      * thread at a time.
+     * @param src the bytes to send, all of them
      * @throws SocketException if closed (before or during the write); how much went is unknown
      * @throws InterruptedIOException if interrupted while parked; {@code bytesTransferred}
      *         says how much went
@@ -263,6 +297,11 @@ public final class BlockingStream extends Blocking {
 
     /**
      * Writes all of {@code src[offset, offset+length)}, as {@link #write(MemorySegment)}.
+     * @param src the array holding the bytes
+     * @param offset where in {@code src} the first byte to send is
+     * @param length how many bytes to send
+     * @throws IOException as {@link #write(MemorySegment)}: closed, interrupted, EPIPE,
+     *         ECONNRESET
      * @throws IndexOutOfBoundsException if the range is outside {@code src}
      */
     public void write(byte[] src, int offset, int length) throws IOException {
@@ -270,7 +309,13 @@ public final class BlockingStream extends Blocking {
         write(MemorySegment.ofArray(src).asSlice(offset, length));
     }
 
-    /** Writes everything between {@code src}'s position and limit, then sets its position to the limit. */
+    /**
+     * Writes everything between {@code src}'s position and limit, then sets its position to the
+     * limit, as {@link #write(MemorySegment)}.
+     * @param src the buffer holding the bytes, heap or direct
+     * @throws IOException as {@link #write(MemorySegment)}: closed, interrupted, EPIPE,
+     *         ECONNRESET; the position is then left unchanged
+     */
     public void write(ByteBuffer src) throws IOException {
         write(MemorySegment.ofBuffer(src));
         src.position(src.limit());
@@ -281,6 +326,8 @@ public final class BlockingStream extends Blocking {
     /**
      * Half-closes the sending side: the peer reads end of stream after what was written.
      * Thread-safe.
+     * @throws SocketException if this stream is closed
+     * @throws NativeIOException if the kernel refuses ({@code ENOTCONN} before connecting)
      */
     public void shutdownOutput() throws IOException {
         ensureOpen();
@@ -291,7 +338,11 @@ public final class BlockingStream extends Blocking {
         }
     }
 
-    /** Half-closes the receiving side: a blocked and every later read returns EOF. Thread-safe. */
+    /**
+     * Half-closes the receiving side: a blocked and every later read returns EOF. Thread-safe.
+     * @throws SocketException if this stream is closed
+     * @throws NativeIOException if the kernel refuses ({@code ENOTCONN} before connecting)
+     */
     public void shutdownInput() throws IOException {
         ensureOpen();
         try {
@@ -307,6 +358,7 @@ public final class BlockingStream extends Blocking {
      * This stream as an {@link InputStream}: {@code read} blocks as {@link #read(MemorySegment)}
      * and returns -1 at end of stream; closing it closes the socket. The same object on every
      * call. Same threading as the reads.
+     * @return the input view of this stream
      */
     public InputStream inputStream() {
         InputStream i = in;
@@ -318,6 +370,7 @@ public final class BlockingStream extends Blocking {
      * This stream as an {@link OutputStream}: {@code write} blocks until all is queued in the
      * kernel; {@code flush} does nothing (nothing is buffered here); closing it closes the socket.
      * Same threading as the writes.
+     * @return the output view of this stream
      */
     public OutputStream outputStream() {
         OutputStream o = out;

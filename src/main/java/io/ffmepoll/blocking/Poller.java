@@ -59,7 +59,10 @@ public final class Poller {
      */
     public record Counters(long socketRegistrations, long pollerRearms, long waits, long events, long unparks,
                            long stale, long parks) {
-        /** Every {@code epoll_ctl} made: socket registrations and poller re-arms. */
+        /**
+         * Every {@code epoll_ctl} made: socket registrations and poller re-arms.
+         * @return {@link #socketRegistrations()} plus {@link #pollerRearms()}
+         */
         public long epollCtlCalls() {
             return socketRegistrations + pollerRearms;
         }
@@ -112,6 +115,8 @@ public final class Poller {
     /**
      * What every poller has done so far. Thread-safe; each number is read on its own, so the
      * set is not one instant's snapshot while sockets are busy.
+     * @return the totals over all pollers since the first socket was made blocking; all zero
+     *         before that
      */
     public static Counters counters() {
         Poller[] all = pollers;

@@ -93,22 +93,36 @@ public final class SharedConnection {
         this.handler = handler;
     }
 
-    /** The socket, for its addresses and options. Its I/O belongs to this connection. Any thread. */
+    /**
+     * The socket, for its addresses and options. Its I/O belongs to this connection. Any thread.
+     * @return the accepted socket this connection runs on
+     */
     public StreamSocket socket() {
         return socket;
     }
 
-    /** Whether the connection is not closed yet (a close may be pending a flush). Any thread. */
+    /**
+     * Whether the connection is not closed yet. Any thread.
+     * @return {@code true} until the descriptor is closed, including while a requested close
+     *         waits for queued output to flush
+     */
     public boolean isOpen() {
         return (state & CLOSED) == 0;
     }
 
-    /** Stores an object of the caller's; any thread. */
+    /**
+     * Stores an object of the caller's, such as per-connection state a handler shared by
+     * several connections needs; any thread.
+     * @param value the object to keep, replacing the previous one; null clears it
+     */
     public void attach(Object value) {
         attachment = value;
     }
 
-    /** The object last {@linkplain #attach attached}, or null; any thread. */
+    /**
+     * The object last {@linkplain #attach attached}; any thread.
+     * @return that object, or null if none was attached
+     */
     public Object attachment() {
         return attachment;
     }
@@ -121,6 +135,8 @@ public final class SharedConnection {
      * the connection after the callback returns, with that error as the cause of
      * {@link SharedHandler#onClose}. A write after {@link #close()} (or a shutdown) asked for the
      * close is still sent: the close follows the flush.
+     * @param data the bytes to send; read during this call only, so the caller may reuse it
+     *         (the worker's read buffer too) once it returns
      * @return whether the queue is at or under the high watermark (false: the connection has
      *         stopped reading until the peer catches up)
      * @throws IllegalStateException if called outside one of this connection's callbacks
@@ -157,13 +173,23 @@ public final class SharedConnection {
         return !paused;
     }
 
-    /** Whether output is at or under the high watermark (reading goes on). Owner thread only. */
+    /**
+     * Whether the connection reads on: queued output over the high watermark stops reading
+     * until it drains to the low watermark. Owner thread only.
+     * @return {@code false} from when queued output passed the high watermark until it drained
+     *         to the low watermark, else {@code true}
+     * @throws IllegalStateException if called outside one of this connection's callbacks
+     */
     public boolean isWritable() {
         checkOwner();
         return !paused;
     }
 
-    /** Bytes queued and not yet taken by the socket. Owner thread only. */
+    /**
+     * Bytes queued and not yet taken by the socket. Owner thread only.
+     * @return the queued bytes, at most the server's {@code maxQueuedBytes}
+     * @throws IllegalStateException if called outside one of this connection's callbacks
+     */
     public long queuedBytes() {
         checkOwner();
         return queued;

@@ -14,7 +14,10 @@ package io.ffmepoll.shared;
 public record SharedCounters(int workers, long accepted, long open, long events, long rearms, long staleEvents,
                              long closed) {
 
-    /** Re-arms per connection event: about 1 in this model. */
+    /**
+     * Re-arms per connection event: about 1 in this model.
+     * @return {@link #rearms()} divided by {@link #events()}, or 0 before any event
+     */
     public double rearmsPerEvent() {
         return events == 0 ? 0 : rearms / (double) events;
     }

@@ -26,6 +26,7 @@ public interface SharedHandler {
      * The connection is registered; called once, before any other callback, on the first
      * worker that takes it (never on the accepting path, so a slow {@code onOpen} delays no
      * accept).
+     * @param c the new connection
      */
     default void onOpen(SharedConnection c) {}
 
@@ -33,12 +34,15 @@ public interface SharedHandler {
      * Bytes arrived. {@code data} is the worker's read buffer: valid only during this call (copy
      * what you keep; {@link SharedConnection#write(MemorySegment)} copies what it cannot send at
      * once).
+     * @param c the connection the bytes came from
+     * @param data the bytes read, at most the server's {@code readBufferSize}
      */
     void onRead(SharedConnection c, MemorySegment data);
 
     /**
      * The peer shut down its output; no more {@link #onRead} calls follow. The default closes
      * the connection once queued output is flushed.
+     * @param c the connection whose peer shut down its output; it may still write
      */
     default void onEndOfInput(SharedConnection c) {
         c.close();
@@ -51,6 +55,8 @@ public interface SharedHandler {
      * worker held the connection. {@code cause} is null for an orderly close, else what ended
      * it: an I/O error such as {@code ECONNRESET}, a handler's exception, a full output queue, or
      * a {@link java.util.concurrent.CancellationException} when a shutdown's grace period ran out.
+     * @param c the closed connection; it can no longer write
+     * @param cause null for an orderly close, else what ended the connection
      */
     default void onClose(SharedConnection c, Throwable cause) {}
 }

@@ -160,7 +160,11 @@ public final class SharedServer implements AutoCloseable {
         }
     }
 
-    /** A builder with the defaults: 4 workers, 64 KiB reads, watermarks 64 KiB / 16 KiB, 16 MiB queue bound. Any thread. */
+    /**
+     * A builder with the defaults: 4 workers, 64 KiB reads, watermarks 64 KiB / 16 KiB, 16 MiB
+     * queue bound. Any thread.
+     * @return a new builder; each call returns a fresh one
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -170,7 +174,14 @@ public final class SharedServer implements AutoCloseable {
      * {@code SO_REUSEADDR}; a {@link UnixDomainSocketAddress} for a Unix-domain socket); each
      * accepted connection gets a handler from {@code handlers}, called on a worker thread.
      * Any thread.
+     * @param local where to listen: a resolved {@link InetSocketAddress} (port 0 lets the kernel
+     *        choose) or a {@link UnixDomainSocketAddress}
+     * @param handlers called once per accepted connection, on a worker thread, for that
+     *        connection's own handler; it must not return null
      * @return the bound address (with the port the kernel chose for port 0)
+     * @throws IOException if binding or registering fails (EADDRINUSE, EACCES, ...); the
+     *         listener is then closed
+     * @throws IllegalArgumentException for an address that is neither TCP nor Unix-domain
      * @throws IllegalStateException after {@link #shutdown}
      */
     public SocketAddress listen(SocketAddress local, Supplier<? extends SharedHandler> handlers) throws IOException {
@@ -202,6 +213,9 @@ public final class SharedServer implements AutoCloseable {
      * whatever is still open after {@code grace} is closed with a
      * {@link java.util.concurrent.CancellationException}. Idle connections are closed on the
      * calling thread. Idempotent (the first grace counts), any thread.
+     * @param grace how long connections may take to flush and close before they are closed
+     *        forcibly; {@link Duration#ZERO} closes what is not idle almost at once
+     * @throws IllegalArgumentException if {@code grace} is negative
      */
     public void shutdown(Duration grace) {
         if (grace.isNegative()) throw new IllegalArgumentException("negative grace: " + grace);
@@ -222,7 +236,9 @@ public final class SharedServer implements AutoCloseable {
 
     /**
      * Waits until the workers have ended and every descriptor is closed. Any thread.
-     * @return false if {@code timeout} passed first
+     * @param timeout the longest to wait
+     * @return true once terminated, false if {@code timeout} passed first
+     * @throws InterruptedException if the calling thread is interrupted while waiting
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -245,7 +261,11 @@ public final class SharedServer implements AutoCloseable {
         }
     }
 
-    /** A snapshot of the counters; any thread. */
+    /**
+     * A snapshot of the counters; any thread. Each is read on its own, so while connections are
+     * busy the set is not one instant's.
+     * @return the counters so far
+     */
     public SharedCounters counters() {
         return new SharedCounters(workers.length, accepted.sum(), table.size(), events.sum(), rearms.sum(),
                 stale.sum(), closedCount.sum());
@@ -425,66 +445,119 @@ public final class SharedServer implements AutoCloseable {
 
         private Builder() {}
 
-        /** Worker threads sharing the epoll instance (1..4096): as many as handlers may block at once, plus the cores. */
+        /**
+         * Worker threads sharing the epoll instance: as many as handlers may block at once,
+         * plus the cores.
+         * @param n the number of workers, 1 to 4096 (default 4)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is out of range
+         */
         public Builder workers(int n) {
             if (n < 1 || n > 4096) throw new IllegalArgumentException("workers must be 1..4096: " + n);
             workers = n;
             return this;
         }
 
-        /** Bytes one read may return: each worker's read buffer (at least 256). */
+        /**
+         * Bytes one read may return: each worker's read buffer, allocated once per worker.
+         * @param bytes the buffer size, at least 256 (default 64 KiB)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is below 256
+         */
         public Builder readBufferSize(int bytes) {
             if (bytes < 256) throw new IllegalArgumentException("read buffer below 256 bytes: " + bytes);
             readBufferSize = bytes;
             return this;
         }
 
-        /** Bytes one connection may read per run before it is re-armed and others get a turn (at least 1). */
+        /**
+         * Bytes one connection may read per run before it is re-armed and others get a turn,
+         * so that one busy connection cannot hold a worker forever.
+         * @param bytes the budget, at least 1 (default 256 KiB)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
         public Builder readBudget(int bytes) {
             if (bytes < 1) throw new IllegalArgumentException("read budget must be positive: " + bytes);
             readBudget = bytes;
             return this;
         }
 
-        /** Queued output above which a connection stops reading. */
+        /**
+         * Queued output above which a connection stops reading.
+         * @param bytes the high watermark (default 64 KiB); {@link #build()} checks it lies above
+         *        the low watermark and at most at {@code maxQueuedBytes}
+         * @return this builder
+         */
         public Builder highWatermark(long bytes) {
             highWatermark = bytes;
             return this;
         }
 
-        /** Queued output at or below which a paused connection reads again (0: once empty). */
+        /**
+         * Queued output at or below which a paused connection reads again.
+         * @param bytes the low watermark (default 16 KiB; 0 resumes once the queue is empty);
+         *        {@link #build()} checks it is not negative and below the high watermark
+         * @return this builder
+         */
         public Builder lowWatermark(long bytes) {
             lowWatermark = bytes;
             return this;
         }
 
-        /** Queued output a write may not exceed: the hard bound on a connection's memory. */
+        /**
+         * Queued output a write may not exceed: the hard bound on a connection's memory. A write
+         * past it closes the connection.
+         * @param bytes the bound (default 16 MiB); {@link #build()} checks it is at least the
+         *        high watermark
+         * @return this builder
+         */
         public Builder maxQueuedBytes(long bytes) {
             maxQueuedBytes = bytes;
             return this;
         }
 
-        /** Whether accepted TCP connections get {@code TCP_NODELAY} (default true). */
+        /**
+         * Whether accepted TCP connections get {@code TCP_NODELAY}.
+         * @param on true (the default) to disable Nagle's algorithm on every accepted TCP
+         *        connection, false to leave the kernel's default
+         * @return this builder
+         */
         public Builder tcpNoDelay(boolean on) {
             tcpNoDelay = on;
             return this;
         }
 
-        /** The listen backlog (default 1024). */
+        /**
+         * The listen backlog of every {@link SharedServer#listen listener}.
+         * @param n the accept queue length, positive (default 1024; the kernel caps it at
+         *        {@code net.core.somaxconn})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is not positive
+         */
         public Builder backlog(int n) {
             if (n < 1) throw new IllegalArgumentException("backlog must be positive: " + n);
             backlog = n;
             return this;
         }
 
-        /** The grace period {@link SharedServer#close()} gives connections (default 5 s). */
+        /**
+         * The grace period {@link SharedServer#close()} gives connections.
+         * @param grace how long connections may take to flush and close (default 5 s)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code grace} is negative
+         */
         public Builder closeGrace(Duration grace) {
             if (grace.isNegative()) throw new IllegalArgumentException("negative grace: " + grace);
             closeGrace = grace;
             return this;
         }
 
-        /** Worker thread-name prefix. */
+        /**
+         * Worker thread-name prefix; workers are named prefix-0, prefix-1, ...
+         * @param prefix the prefix (default {@code ffm-shared})
+         * @return this builder
+         */
         public Builder threadName(String prefix) {
             threadName = Objects.requireNonNull(prefix);
             return this;
@@ -492,6 +565,7 @@ public final class SharedServer implements AutoCloseable {
 
         /**
          * Opens the epoll instance and starts the workers.
+         * @return the running server, with no listener yet (see {@link SharedServer#listen})
          * @throws IllegalArgumentException unless {@code 0 <= lowWatermark < highWatermark <= maxQueuedBytes}
          * @throws NativeIOException if a descriptor cannot be opened (nothing is left open then)
          */
