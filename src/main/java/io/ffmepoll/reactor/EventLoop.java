@@ -67,7 +67,7 @@ public final class EventLoop implements Executor {
     // counter indices
     static final int WAITS = 0, EVENTS = 1, CTLS = 2, WAKES_RECEIVED = 3, TASKS = 4, TIMERS = 5, ACCEPTED = 6,
             OPEN = 7, READ = 8, WRITTEN = 9, YIELDS = 10, ACCEPT_ERRORS = 11, FAILURES = 12, WAIT_NANOS = 13,
-            WORK_NANOS = 14, PHASE_SEQ = 15, PHASE = 16, PHASE_SINCE = 17, COUNTERS = 18;
+            WORK_NANOS = 14, PHASE_SEQ = 15, PHASE = 16, PHASE_SINCE = 17, WRITE_CALLS = 18, COUNTERS = 19;
     /** Values of counters[PHASE]: not yet (or no longer) accounted, inside the wait, outside it. */
     private static final long UNACCOUNTED = 0, WAITING = 1, WORKING = 2;
 
@@ -100,6 +100,12 @@ public final class EventLoop implements Executor {
     private final AtomicLong timerSequence = new AtomicLong();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
     private final ArrayDeque<Registration> stillReady = new ArrayDeque<>();
+    /** Connections holding small writes of the current run, sent in one sendmsg each after it. */
+    private final ArrayDeque<Connection> held = new ArrayDeque<>();
+    /** A connection's gathering write, reused by every connection: parts, their offsets and lengths. */
+    final MemorySegment[] iovParts = new MemorySegment[Connection.MAX_IOV + 1];
+    final long[] iovStarts = new long[Connection.MAX_IOV + 1];
+    final long[] iovLengths = new long[Connection.MAX_IOV + 1];
     private long armedTimerFd = Long.MIN_VALUE;
     private boolean shutdownBegun;
     /** In terminate()'s final run of the queued tasks: the loop refuses new ones, even its own. */
@@ -304,6 +310,11 @@ public final class EventLoop implements Executor {
      * }
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
+        return register(socket, handler, 0);
+    }
+
+    /** As {@link #register(StreamSocket, Handler)}; a connect still in progress fails after {@code connectTimeoutNanos} (0: never). */
+    CompletableFuture<Connection> register(StreamSocket socket, Handler handler, long connectTimeoutNanos) {
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(handler, "handler");
         CompletableFuture<Connection> f = new CompletableFuture<>();
@@ -320,7 +331,7 @@ public final class EventLoop implements Executor {
             }
             Connection c;
             try {
-                c = Connection.open(this, socket, handler);
+                c = Connection.open(this, socket, handler, connectTimeoutNanos);
             } catch (Throwable t) {   // open() closed the socket
                 f.completeExceptionally(t);
                 return;
@@ -389,7 +400,8 @@ public final class EventLoop implements Executor {
         }
         return new LoopCounters(index, c.get(WAITS), c.get(EVENTS), c.get(CTLS), wakeupsSent.get(),
                 c.get(WAKES_RECEIVED), c.get(TASKS), c.get(TIMERS), c.get(ACCEPTED), c.get(OPEN), c.get(READ),
-                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), wait, work, eventCapacity);
+                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), wait, work, eventCapacity,
+                c.get(WRITE_CALLS));
     }
 
     /**
@@ -480,6 +492,21 @@ public final class EventLoop implements Executor {
         }
     }
 
+    /** {@code c} holds writes to send once the current run ends (see {@link #sendHeld}). */
+    void sendAfterRun(Connection c) {
+        held.add(c);
+    }
+
+    /**
+     * Sends what connections held during the run that just ended, one gathering sendmsg each:
+     * after every handler callback, task and timeout, and before every wait, so a held write
+     * never waits for anything but the end of the code that made it.
+     */
+    private void sendHeld() {
+        Connection c;
+        while ((c = held.poll()) != null) c.sendHeld();
+    }
+
     /** Wakes the loop if it sleeps; at most one eventfd write per sleep. */
     void wakeup() {
         if (sleepState.get() == SLEEPING && sleepState.compareAndSet(SLEEPING, AWAKE)) {
@@ -533,6 +560,7 @@ public final class EventLoop implements Executor {
                 }
                 if (tokens.size() == 0 || System.nanoTime() - shutdownDeadline >= 0) return;
             }
+            sendHeld();   // writes made outside a run (onShutdown...) leave before the wait
             long timeout = timeoutNanos();
             if (timeout != 0) {
                 sleepState.set(SLEEPING);
@@ -633,6 +661,7 @@ public final class EventLoop implements Executor {
      * the commit path hot.
      */
     private void endRun(Object what, String kind) {
+        sendHeld();   // part of the run: the handler's output
         SlowHandlerEvent jfr = slow;
         jfr.end();
         if (jfr.shouldCommit()) {

@@ -61,6 +61,24 @@ public interface Handler {
     default void onWritabilityChanged(Connection c, boolean writable) {}
 
     /**
+     * The connection has been idle in the way {@code kind} names for its timeout
+     * ({@link Connection#idleTimeout(Idle, java.time.Duration)}; the reactor's defaults come
+     * from {@link Reactor.Builder}). Called again one timeout later if it stays idle. The
+     * default closes the connection at once: {@link #onClose} gets a
+     * {@link java.util.concurrent.TimeoutException} naming the kind. A handler that sends
+     * heartbeats instead overrides it:
+     * {@snippet :
+     * public void onIdle(Connection c, Idle kind) {
+     *     if (kind == Idle.WRITE) c.write(PING);
+     *     else Handler.super.onIdle(c, kind);
+     * }
+     * }
+     */
+    default void onIdle(Connection c, Idle kind) {
+        c.closeIdle(kind);
+    }
+
+    /**
      * The peer shut down its output (end of stream); no more {@link #onRead} calls follow.
      * The default closes the connection once queued output is flushed. A handler that still
      * has data to send may write first, or call {@link Connection#shutdownOutput()} instead.
