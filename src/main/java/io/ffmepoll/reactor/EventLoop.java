@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * arena, and runs everything registered with it: connections, listeners, tasks and timeouts.
  * <p>Loops are created by a {@link Reactor}. Everything a loop runs (handler callbacks, tasks,
  * timeouts) runs on its thread, one at a time, so handler state needs no locks. Other threads
- * talk to a loop only through {@link #execute(Runnable)}, {@link #schedule(Duration, Runnable)}
- * and registration; the loop is woken through an eventfd at most once per sleep, however many
- * tasks arrive.
+ * talk to a loop only through {@link #execute(Runnable)}, {@link #schedule(Duration, Runnable)},
+ * registration and the {@link Connection} calls documented as callable from any thread (which
+ * hand off to the loop); the loop is woken through an eventfd at most once per sleep, however
+ * many tasks arrive.
  * <h2>One iteration</h2>
  * <ol>
  * <li>wait: zero timeout if tasks, still-ready work or due timeouts are pending; else until the
@@ -46,6 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>give one more budget to each connection that still had input after its budget;</li>
  * <li>run due timeouts, then queued tasks (a bounded batch).</li>
  * </ol>
+ * After every handler callback, task and timeout, the small writes it made to connections are
+ * sent, one gathering {@code sendmsg} per connection (see {@link Connection}).
  * {@snippet :
  * try (Reactor reactor = Reactor.builder().loops(1).build()) {
  *     EventLoop loop = reactor.loops().get(0);

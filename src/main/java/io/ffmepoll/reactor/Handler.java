@@ -12,7 +12,8 @@ import java.util.List;
  * {@link System.Logger}); the loop and every other connection carry on.
  * <h2>Backpressure</h2>
  * {@link Connection#write(MemorySegment)} always accepts up to the hard bound, but when queued
- * output passes the high watermark the connection reports {@code onWritabilityChanged(c, false)}:
+ * output (bytes handed off by other threads and not yet sent included) passes the high
+ * watermark the connection reports {@code onWritabilityChanged(c, false)}:
  * stop producing (for a relay, {@link Connection#pauseReading()}) until
  * {@code onWritabilityChanged(c, true)} once the queue is back at or below the low watermark.
  * {@snippet :
