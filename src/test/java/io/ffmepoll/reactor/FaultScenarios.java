@@ -103,12 +103,6 @@ final class FaultScenarios {
         for (int bit = 1; bit <= FaultPlan.ALL; bit <<= 1) if (r.nextInt(3) != 0) kinds |= bit;
         if (r.nextInt(4) == 0) kinds &= FaultPlan.TRANSPARENT;   // a quarter must deliver every byte
         kinds &= allowed;
-        if (scenario == Scenario.UNIX_ECHO && !Boolean.getBoolean("ffmepoll.unixCreateErrors")) {
-            // Open, not yet explained: with EMFILE/epoll_ctl errors on the shared (EPOLLEXCLUSIVE)
-            // Unix listener, a client occasionally gets neither data nor EOF (seeds 7240 and 44,
-            // timing-dependent: replay with -Dffmepoll.unixCreateErrors=true).
-            kinds &= ~FaultPlan.CREATE_ERRORS;
-        }
         double rate = new double[] {0.01, 0.05, 0.15, 0.4}[r.nextInt(4)];
         FaultScenarios s = new FaultScenarios(r, (kinds & ~FaultPlan.TRANSPARENT) == 0, verbose);
         FaultPlan plan = FaultPlan.get();
@@ -118,6 +112,9 @@ final class FaultScenarios {
             s.run(scenario);
         } catch (Broken b) {
             failure = b.getMessage();
+            if (Boolean.getBoolean("ffmepoll.trace")) {
+                System.out.println("---- trace of seed " + seed + ": " + failure + "\n" + plan.traceText() + "\n---- state\n" + s.stateAtFailure);
+            }
         } catch (Throwable t) {
             failure = "unexpected " + t;
             if (verbose) t.printStackTrace(System.out);
@@ -150,6 +147,41 @@ final class FaultScenarios {
     }
 
     private final long started = System.nanoTime();
+    /** The reactor under test, and its connections' state when an exchange timed out. */
+    private Reactor current;
+    private String stateAtFailure = "";
+
+    /** Every field of every registration of {@code r}'s loops (for a failed schedule's report). */
+    static String dump(Reactor r) {
+        if (r == null) return "";
+        StringBuilder b = new StringBuilder();
+        for (EventLoop l : r.loops()) {
+            try {
+                l.submit(() -> {
+                    l.tokens.forEach(reg -> {
+                        b.append(reg).append(':');
+                        for (Class<?> c = reg.getClass(); c != Object.class; c = c.getSuperclass()) {
+                            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                                if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+                                if (!f.getType().isPrimitive()) continue;
+                                try {
+                                    f.setAccessible(true);
+                                    b.append(' ').append(f.getName()).append('=').append(f.get(reg));
+                                } catch (ReflectiveOperationException | RuntimeException e) {
+                                    b.append(' ').append(f.getName()).append("=?");
+                                }
+                            }
+                        }
+                        b.append('\n');
+                    });
+                    return null;
+                }).get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                b.append("loop ").append(l.index()).append(": ").append(e).append('\n');
+            }
+        }
+        return b.toString();
+    }
 
     private void log(String s) {
         if (verbose) System.out.printf("  %5d ms  %s%n", (System.nanoTime() - started) / 1_000_000, s);
@@ -340,6 +372,7 @@ final class FaultScenarios {
     private void echo(boolean unix) throws Exception {
         Reactor r = reactor(builder(1 + random.nextInt(2)));
         if (r == null) return;
+        current = r;
         Path path = unix ? socketDirectory().resolve("s" + UNIX_NAMES.incrementAndGet()) : null;
         try {
             ConcurrentLinkedQueue<Seen> servers = new ConcurrentLinkedQueue<>();
@@ -412,6 +445,7 @@ final class FaultScenarios {
             try {
                 readToEof(ch, got, waitForReply ? expected.length : -1);
             } catch (TimeoutException e) {
+                if (Boolean.getBoolean("ffmepoll.trace")) stateAtFailure = dump(current);
                 throw new Broken("client read timed out after " + got.size() + " of " + expected.length + " bytes");
             } catch (IOException e) {
                 reset = true;   // ECONNRESET: the server closed with unread input

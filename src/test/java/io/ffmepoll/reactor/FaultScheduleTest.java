@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code mvn verify} passes in its {@code fault-schedules} execution. Properties:
  * {@code ffmepoll.seed} (replay one seed, verbosely), {@code ffmepoll.schedules} (how many),
  * {@code ffmepoll.firstSeed}, {@code ffmepoll.minutes} (stop a long run after that long),
+ * {@code ffmepoll.repeat} (run each seed that many times),
  * {@code ffmepoll.faultKinds} (restrict the kinds, as {@link FaultPlan#parseKinds} reads them),
  * {@code ffmepoll.scenario} (run only that one).
  */
@@ -50,9 +51,13 @@ class FaultScheduleTest {
         // -Dffmepoll.minutes=M stops a long run after M minutes, reporting how many ran.
         long stopAt = start + (long) (Double.parseDouble(System.getProperty("ffmepoll.minutes", "1e9")) * 60e9);
         long ran = 0;
-        for (long seed = first; seed < first + count && failures.size() < 10 && System.nanoTime() - stopAt < 0; seed++, ran++) {
+        // -Dffmepoll.repeat=K replays each seed K times: a timing-dependent failure shows in some.
+        long repeat = Long.getLong("ffmepoll.repeat", 1);
+        boolean verbose = one != null && repeat == 1;
+        for (long i = 0; i < count * repeat && failures.size() < 10 && System.nanoTime() - stopAt < 0; i++, ran++) {
+            long seed = first + i / repeat;
             long t0 = System.nanoTime();
-            FaultScenarios.Outcome o = run(seed, allowed, one != null);
+            FaultScenarios.Outcome o = run(seed, allowed, verbose);
             nanos[o.scenario().ordinal()] += System.nanoTime() - t0;
             runs[o.scenario().ordinal()]++;
             injected += o.injected();
@@ -61,7 +66,7 @@ class FaultScheduleTest {
                         + " -Dffmepoll.seed=" + seed + (kindsSpec != null ? " '-Dffmepoll.faultKinds=" + kindsSpec + "'" : "");
                 System.out.println(line);
                 failures.add(line);
-            } else if (one != null) {
+            } else if (verbose) {
                 System.out.println("fault schedule passed: " + o.describe());
             }
         }

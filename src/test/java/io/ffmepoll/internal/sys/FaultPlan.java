@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -86,6 +87,18 @@ public final class FaultPlan implements Faults {
     }
 
     /** Whether this JVM runs with the plan installed. */
+    /**
+     * Runs just after each real close(2), before close returns: what another thread may do the
+     * moment the kernel has freed the number (take it again). For the plan's own tests.
+     */
+    volatile IntConsumer afterClose;
+
+    /** Whether {@code fd} is recorded as registered in {@code epfd}'s interest list. */
+    synchronized boolean registered(int epfd, int fd) {
+        Map<Integer, long[]> set = registered.get(epfd);
+        return set != null && set.containsKey(fd);
+    }
+
     public static boolean installed() {
         Sys.hasEpollPwait2();
         return instance != null;
@@ -109,6 +122,27 @@ public final class FaultPlan implements Faults {
     private final Map<Integer, Integer> owed = new HashMap<>();
 
     private final ThreadLocal<boolean[]> inside = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /** -Dffmepoll.trace=true: the last injections and waits, for the report of a failed schedule. */
+    private static final boolean TRACE = Boolean.getBoolean("ffmepoll.trace");
+    private final java.util.ArrayDeque<String> trace = new java.util.ArrayDeque<>();
+    private long traceStart;
+
+    private void trace(String what) {
+        if (!TRACE) return;
+        String line = String.format("%6.1f ms %s %s", (System.nanoTime() - traceStart) / 1e6, Thread.currentThread().getName(), what);
+        synchronized (trace) {
+            if (trace.size() == 4000) trace.removeFirst();
+            trace.addLast(line);
+        }
+    }
+
+    /** The trace of the schedule so far (empty unless -Dffmepoll.trace=true). */
+    public String traceText() {
+        synchronized (trace) {
+            return String.join("\n", trace);
+        }
+    }
     private final ThreadLocal<Draws> draws = new ThreadLocal<>();
 
     /** Call families: each has its own generator, so that one family's count of calls (the
@@ -137,6 +171,10 @@ public final class FaultPlan implements Faults {
         this.rate = rate;
         for (int i = 0; i < injected.length(); i++) injected.set(i, 0);
         owed.clear();
+        synchronized (trace) {
+            trace.clear();
+        }
+        traceStart = System.nanoTime();
         generation++;
         active = true;
     }
@@ -262,7 +300,10 @@ public final class FaultPlan implements Faults {
     @Override
     public long epollCtl(int epfd, int op, int fd, int events, long data) {
         SplittableRandom r = random(CREATES);
-        if (op == ADD && roll(r, CREATE_ERRORS)) return inject(CREATE_ERRORS, -pick(r, E_NOMEM, E_NOSPC));
+        if (op == ADD && roll(r, CREATE_ERRORS)) {
+            trace("epoll_ctl ADD " + epfd + " fd " + fd + ": ENOMEM/ENOSPC");
+            return inject(CREATE_ERRORS, -pick(r, E_NOMEM, E_NOSPC));
+        }
         if (inside.get()[0]) return PASS;
         enter();
         int result;
@@ -271,6 +312,7 @@ public final class FaultPlan implements Faults {
         } finally {
             exit();
         }
+        trace("epoll_ctl op " + op + " " + epfd + " fd " + fd + " events " + Integer.toHexString(events) + " -> " + result);
         if (result == 0) {
             synchronized (this) {
                 Map<Integer, long[]> set = registered.computeIfAbsent(epfd, k -> new HashMap<>());
@@ -317,6 +359,7 @@ public final class FaultPlan implements Faults {
             for (int i = 0; i < n && !present; i++) present = EpollEventLayout.data(array, i) == e[2];
             if (present) continue;   // the kernel reports an fd once per wait
             EpollEventLayout.set(array, n++, (int) e[1], e[2]);
+            trace("wait " + epfd + ": " + (e[3] == 1 ? "owed " : "spurious ") + e[1] + " for fd " + e[0]);
             synchronized (this) {
                 owed.computeIfPresent((int) e[0], (fd, bits) -> (bits & ~(int) e[1]) == 0 ? null : bits & ~(int) e[1]);
             }
@@ -436,14 +479,22 @@ public final class FaultPlan implements Faults {
         SplittableRandom r = random(ACCEPTS);
         if (roll(r, EAGAIN)) {
             owe(fd, IN);
+            trace("accept fd " + fd + ": EAGAIN, owes IN");
             return inject(EAGAIN, -E_AGAIN);
         }
-        if (roll(r, ACCEPT_ERRORS)) return inject(ACCEPT_ERRORS, -pick(r, E_NOBUFS, E_NOMEM, E_CONNABORTED, E_INTR));
-        if (roll(r, CREATE_ERRORS)) return inject(CREATE_ERRORS, -pick(r, E_MFILE, E_NFILE));
+        if (roll(r, ACCEPT_ERRORS)) {
+            trace("accept fd " + fd + ": error");
+            return inject(ACCEPT_ERRORS, -pick(r, E_NOBUFS, E_NOMEM, E_CONNABORTED, E_INTR));
+        }
+        if (roll(r, CREATE_ERRORS)) {
+            trace("accept fd " + fd + ": EMFILE/ENFILE");
+            return inject(CREATE_ERRORS, -pick(r, E_MFILE, E_NFILE));
+        }
         if (inside.get()[0]) return PASS;
         enter();
         try {
             int c = Sys.accept4(fd, addr, len, flags);
+            trace("accept fd " + fd + " -> " + c);
             created(c, STREAM);
             if (c >= 0 && c < fdFamilies.length && fd >= 0 && fd < fdFamilies.length) fdFamilies[c] = fdFamilies[fd];
             return c;
@@ -464,6 +515,15 @@ public final class FaultPlan implements Faults {
         SplittableRandom r = random(CLOSES);
         boolean eintr = roll(r, CLOSE_EINTR);
         if (inside.get()[0]) return PASS;
+        // Forget the fd while it is still open: once close(2) frees the number, another thread
+        // may take it and register it, and a late update would erase that new registration.
+        synchronized (this) {
+            trace("close fd " + fd + (eintr ? " (EINTR)" : "") + (owed.containsKey(fd) ? " dropping owed " + owed.get(fd) : ""));
+            if (fd >= 0 && fd < fdKinds.length) fdKinds[fd] = UNKNOWN;
+            owed.remove(fd);
+            registered.remove(fd);
+            for (Map<Integer, long[]> set : registered.values()) set.remove(fd);
+        }
         enter();
         int result;
         try {
@@ -471,12 +531,8 @@ public final class FaultPlan implements Faults {
         } finally {
             exit();
         }
-        synchronized (this) {
-            if (fd >= 0 && fd < fdKinds.length) fdKinds[fd] = UNKNOWN;
-            owed.remove(fd);
-            registered.remove(fd);
-            for (Map<Integer, long[]> set : registered.values()) set.remove(fd);
-        }
+        IntConsumer after = afterClose;
+        if (after != null) after.accept(fd);
         return eintr && result == 0 ? inject(CLOSE_EINTR, -E_INTR) : result;
     }
 
@@ -486,9 +542,11 @@ public final class FaultPlan implements Faults {
     private long refuse(SplittableRandom r, int fd, int bits, boolean write) {
         if (roll(r, EAGAIN)) {
             owe(fd, bits);
+            trace((write ? "write" : "read") + " fd " + fd + ": EAGAIN, owes " + bits);
             return inject(EAGAIN, -E_AGAIN);
         }
         if (roll(r, IO_ERRORS)) {
+            trace((write ? "write" : "read") + " fd " + fd + ": I/O error");
             byte kind = kindOf(fd);
             if (kind == STREAM) {
                 return inject(IO_ERRORS, -(write ? pick(r, E_PIPE, E_CONNRESET, E_NOBUFS, E_NOMEM, E_INTR)
