@@ -88,6 +88,19 @@ class WritesFromAnyThreadTest {
             return release;
         }
 
+        /**
+         * A 4 KiB send buffer on the server side: with the client's receive window (64 KiB or
+         * so until it reads) the kernel then holds well under 100 KiB of what is written. The
+         * client's receive buffer is left alone: shrunk, it makes the sender wait for window
+         * probes and a transfer crawl.
+         */
+        void smallSendBuffer() throws Exception {
+            loop.submit(() -> {
+                server.socket().setOption(Option.SO_SNDBUF, 4096);
+                return null;
+            }).get(5, TimeUnit.SECONDS);
+        }
+
         /** Runs nothing on the loop and waits for it: everything handed off before has been carried out. */
         void sync() throws Exception {
             loop.submit(() -> null).get(5, TimeUnit.SECONDS);
@@ -235,6 +248,7 @@ class WritesFromAnyThreadTest {
                 assertEquals(accepted, back.length);
                 for (int i = 0; i < 500 && changes.size() < 2; i++) Thread.sleep(10);
                 assertEquals(List.of(false, true), changes, "writability changes the handler heard");
+                s.sync();   // the client may read the last bytes before the loop has counted them sent
                 assertTrue(s.server.isWritable());
                 assertEquals(0, s.server.queuedBytes());
             }
@@ -245,11 +259,7 @@ class WritesFromAnyThreadTest {
     void writeAndNotifyCompletesOnceTheKernelHasTheBytesAndFailsWithTheReasonOtherwise() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             try (Served s = new Served(Net.small(), QUIET)) {
-                s.client.setReceiveBufferSize(4096);
-                s.loop.submit(() -> {
-                    s.server.socket().setOption(Option.SO_SNDBUF, 4096);
-                    return null;
-                }).get(5, TimeUnit.SECONDS);
+                s.smallSendBuffer();
                 s.server.writeAndNotify("hello".getBytes()).get(5, TimeUnit.SECONDS);
                 assertArrayEquals("hello".getBytes(), Net.readFully(s.client.getInputStream(), 5));
 
@@ -288,16 +298,12 @@ class WritesFromAnyThreadTest {
     void closeFromAnotherThreadFlushesTheWritesHandedOffBeforeIt() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             try (Served s = new Served(Net.small(), QUIET)) {
-                // Small buffers both sides: most of the data is still queued on the loop when the
-                // close arrives, so a close that did not wait for it would cut the stream short.
-                s.client.setReceiveBufferSize(4096);
-                s.loop.submit(() -> {
-                    s.server.socket().setOption(Option.SO_SNDBUF, 4096);
-                    return null;
-                }).get(5, TimeUnit.SECONDS);
-                byte[] data = Net.random(2 << 20, 5);
-                for (int off = 0; off < data.length; off += 64 * 1024) {
-                    s.server.write(MemorySegment.ofArray(data).asSlice(off, 64 * 1024));
+                // Most of the data is still queued on the loop when the close arrives, so a close
+                // that did not wait for it would cut the stream short.
+                s.smallSendBuffer();
+                byte[] data = Net.random(512 * 1024, 5);
+                for (int off = 0; off < data.length; off += 16 * 1024) {
+                    s.server.write(MemorySegment.ofArray(data).asSlice(off, 16 * 1024));
                 }
                 s.server.close();
                 assertThrows(IllegalStateException.class, () -> s.server.write(new byte[1]),
