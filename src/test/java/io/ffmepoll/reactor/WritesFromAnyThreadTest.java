@@ -135,9 +135,10 @@ class WritesFromAnyThreadTest {
                 LoopCounters after = s.loop.counters();
                 // The holding task, one drain for the 100 writes, and the sync task.
                 assertEquals(3, after.tasks() - before.tasks(), "tasks run for 100 writes handed off in one batch");
-                // The loop slept only before the holding task and before the sync task: the
-                // writes found it awake and cost no eventfd write.
-                assertEquals(2, after.wakeupsSent() - before.wakeupsSent(), "wake-ups: the holding and sync tasks' only");
+                // The loop may have slept before the holding task and before the sync task (if it
+                // was busy then, neither woke it): the writes found it awake and cost no eventfd write.
+                long wakeups = after.wakeupsSent() - before.wakeupsSent();
+                assertTrue(wakeups <= 2, wakeups + " wake-ups: more than the holding and sync tasks'");
                 assertEquals(1, after.writeCalls() - before.writeCalls(), "sendmsg calls for 100 writes handed off in one batch");
             }
         });
