@@ -17,11 +17,20 @@ package io.ffmepoll.reactor;
  * @param tcpNoDelay whether accepted TCP connections get {@code TCP_NODELAY}
  * @param closeFlushTimeoutNanos how long a {@link Connection#close()} waits for queued output to
  *        flush before the connection is reset
+ * @param readIdleTimeoutNanos default {@link Idle#READ} timeout of each connection; 0: none
+ * @param writeIdleTimeoutNanos default {@link Idle#WRITE} timeout of each connection; 0: none
  */
 record Config(int loops, int readBufferSize, int readBudget, int highWatermark, int lowWatermark,
               long maxQueuedBytes, int writeChunkSize, long idleTimeoutNanos, long lingerNanos,
               long acceptBackoffNanos, int backlog, String threadName, boolean tcpNoDelay,
-              long closeFlushTimeoutNanos) {
+              long closeFlushTimeoutNanos, long readIdleTimeoutNanos, long writeIdleTimeoutNanos) {
+
+    private static final java.time.Duration MAX_DELAY = java.time.Duration.ofNanos(Long.MAX_VALUE / 2);
+
+    /** {@code d} in nanoseconds, at most about 146 years: a deadline {@code now + d} cannot overflow. */
+    static long saturatedNanos(java.time.Duration d) {
+        return d.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : d.toNanos();
+    }
 
     Config {
         if (loops < 1 || loops > 1024) throw new IllegalArgumentException("loops must be 1..1024: " + loops);
@@ -36,7 +45,8 @@ record Config(int loops, int readBufferSize, int readBudget, int highWatermark, 
             throw new IllegalArgumentException("maxQueuedBytes " + maxQueuedBytes + " below high watermark " + highWatermark);
         }
         if (writeChunkSize < 256) throw new IllegalArgumentException("write chunk below 256 bytes: " + writeChunkSize);
-        if (idleTimeoutNanos < 0 || lingerNanos < 0 || acceptBackoffNanos <= 0) {
+        if (idleTimeoutNanos < 0 || lingerNanos < 0 || acceptBackoffNanos <= 0 || readIdleTimeoutNanos < 0
+                || writeIdleTimeoutNanos < 0) {
             throw new IllegalArgumentException("negative duration");
         }
         if (backlog < 1) throw new IllegalArgumentException("backlog must be positive: " + backlog);

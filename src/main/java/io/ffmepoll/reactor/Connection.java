@@ -11,12 +11,20 @@ import io.ffmepoll.socket.UnixStream;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -24,19 +32,42 @@ import java.util.concurrent.TimeoutException;
  * <p>Registered once with {@code IN | OUT | RDHUP | PRI | ET}: reading, writing and backpressure
  * never call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
  * output that the socket does not take at once is copied into pooled native chunks and sent
- * with gathering {@code writev} when the socket reports {@code OUT}. A Unix-domain connection
+ * with gathering {@code sendmsg} when the socket reports {@code OUT}. A Unix-domain connection
  * also receives the descriptors sent with its bytes ({@link Handler#onDescriptors}).
- * <p>Methods that act ({@code write}, {@code pauseReading}, {@code close}...) must be called on
- * the connection's loop thread (inside handler callbacks, or in a task given to
- * {@link #loop()}{@code .execute}); elsewhere they throw {@link IllegalStateException}. The
- * getters ({@link #isOpen}, {@link #isWritable}, {@link #queuedBytes}, {@link #isReading},
- * {@link #attachment}) and {@link #attach} may be called from any thread: a getter called
- * elsewhere returns a recent value that the loop may change at any moment.
+ * <h2>Threads</h2>
+ * {@link #write}, {@link #writeAndNotify}, {@link #close()}, {@link #shutdownOutput()} and
+ * {@link #idleTimeout(Idle, Duration)} may be called from any thread. Off the loop thread a call
+ * is handed to the loop in order, through a queue per connection that the loop drains with at
+ * most one task (and so at most one wake-up) per batch; the bytes are copied first, so the
+ * caller may reuse its buffer as soon as {@code write} returns. Bytes in that hand-off count as
+ * queued: {@link #queuedBytes()}, {@link #isWritable()} and the {@code maxQueuedBytes} bound
+ * include them. The other methods that act ({@code pauseReading}, {@code resumeReading},
+ * {@code abort}) must be called on the loop thread (inside handler callbacks, or in a task given
+ * to {@link #loop()}{@code .execute}); elsewhere they throw {@link IllegalStateException}. The
+ * getters and {@link #attach} may be called from any thread: a getter called elsewhere returns
+ * a recent value that the loop may change at any moment.
+ * <h2>Gathering writes</h2>
+ * On the loop thread, small writes (up to a quarter of the write chunk size, while what is held
+ * stays within the chunk size and the high watermark) are held until the callback, task or
+ * timeout that made them returns, and then leave in one {@code sendmsg}; a larger write goes
+ * out at once, together with whatever is held, also in one {@code sendmsg}. So an HTTP header
+ * and its body cost one system call, and nothing waits past the callback: held writes are sent
+ * before the loop runs anything else or waits again.
  * {@snippet :
  * public void onRead(Connection c, MemorySegment request) {
- *     c.write(RESPONSE);            // sent now, or queued and sent on EPOLLOUT
+ *     c.write(HEADER);              // held until onRead returns...
+ *     c.write(BODY);                // ...then both leave in one sendmsg
  *     c.close();                    // after the queue is flushed
  * }
+ * }
+ * From another thread, e.g. a reply computed on a worker pool:
+ * {@snippet :
+ * workers.submit(() -> {
+ *     byte[] reply = compute(request);
+ *     c.writeAndNotify(reply).whenComplete((ok, failure) -> {
+ *         if (failure != null) log(failure);         // closed, reset, or over maxQueuedBytes
+ *     });
+ * });
  * }
  */
 public final class Connection extends Registration {
@@ -45,22 +76,62 @@ public final class Connection extends Registration {
     static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.PRI, Interest.ET);
     private static final int IN = Interest.IN.bits(), OUT = Interest.OUT.bits(), ERR = Interest.ERR.bits(),
             HUP = Interest.HUP.bits(), RDHUP = Interest.RDHUP.bits(), PRI = Interest.PRI.bits();
-    private static final int MAX_IOV = 64;
+    /** Chunks gathered into one sendmsg; the loop's arrays hold one more, for a write's own bytes. */
+    static final int MAX_IOV = 64;
+    /** Hand-off items the loop takes per task before letting other work run. */
+    private static final int HANDOFF_BATCH = 1024;
+    private static final int WRITE = 0, SHUTDOWN_OUTPUT = 1, CLOSE = 2;
+
+    private static final VarHandle IN_TRANSIT, WRITABLE, DRAIN_SCHEDULED, HANDOFF;
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            IN_TRANSIT = l.findVarHandle(Connection.class, "inTransit", long.class);
+            WRITABLE = l.findVarHandle(Connection.class, "writable", boolean.class);
+            DRAIN_SCHEDULED = l.findVarHandle(Connection.class, "drainScheduled", boolean.class);
+            HANDOFF = l.findVarHandle(Connection.class, "handoff", ConcurrentLinkedQueue.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final EventLoop loop;
     private final StreamSocket socket;
     private final Handler handler;
     private final Config config;
+    /** Writes are held for one gathering send while what is held stays within this. */
+    private final int corkLimit;
 
     /** Output the socket has not taken yet; created on the first write that has to wait, so a
      *  connection that never backs up (most idle ones) does not carry a deque and its array. */
     private ArrayDeque<BufferPool.Chunk> queue;
-    private MemorySegment[] iov;
     // Written on the loop thread only; volatile so that the getters are safe from other threads
     // (a plain read there may be hoisted out of a caller's loop, and a long may tear).
     private volatile long queued;
+    /**
+     * Bytes reserved against {@code maxQueuedBytes} and not yet in {@code queued}: writes handed
+     * off by other threads, and a loop write while it runs. Added to before the bytes move, so
+     * {@code queued + inTransit} never passes the bound.
+     */
+    private volatile long inTransit;
+    /** Cleared by any thread whose write makes the total pass the high watermark; set only by the loop. */
     private volatile boolean writable = true;
+    /** The writability last reported to the handler (loop thread). */
+    private boolean reportedWritable = true;
     private boolean waitingForOut;     // the socket refused bytes; an OUT edge will follow
+    /** On the loop's list of connections with held writes to send after the current run. */
+    boolean flushScheduled;
+    /** Bytes accepted for sending over the connection's life, and bytes handed to the kernel. */
+    private long streamEnd, streamSent;
+    /** writeAndNotify futures waiting for streamSent to reach their end, in order. */
+    private ArrayDeque<Tracked> tracked;
+    /** Calls handed off by other threads; created by the first one. */
+    private volatile ConcurrentLinkedQueue<Handoff> handoff;
+    private volatile boolean drainScheduled;
+    private final Runnable drainTask = this::drainHandoff;
+    /** A close or shutdownOutput was handed off: later writes from other threads are refused. */
+    private volatile boolean outputEndRequested;
+
     private volatile boolean reading = true;    // the handler wants input
     private boolean inputPending = true;  // input may be waiting: no EAGAIN seen since the last edge
     private boolean inputClosed;
@@ -82,28 +153,45 @@ public final class Connection extends Registration {
     private volatile boolean closed;
     /** A write met EPIPE or ECONNRESET: the close is pending, later writes go nowhere. */
     private boolean outputBroken;
-    private long lastActivity;
+    private Throwable outputBrokenCause;
+    /** Idle timeouts in nanoseconds, 0: off. Written on the loop thread; volatile for the getter. */
+    private volatile long readIdleNanos, writeIdleNanos, bothIdleNanos;
+    /** When each kind of idleness began: its last progress, or its last report. */
+    private final long[] idleSince = new long[3];
     private Timeout idleTimer;
     private Timeout closeTimer;        // while closing: the flush deadline, then the linger
+    private Timeout connectTimer;
     private volatile Object attachment;
     private boolean connecting;        // a client connect in progress: onOpen waits for OUT
     final CompletableFuture<Connection> opened = new CompletableFuture<>();
+
+    /** A writeAndNotify future and the stream position its last byte reaches. */
+    private record Tracked(long end, CompletableFuture<Void> done) {}
+
+    /** A call made on another thread, for the loop to carry out in order. */
+    private record Handoff(int kind, MemorySegment data, CompletableFuture<Void> done) {}
 
     private Connection(EventLoop loop, StreamSocket socket, Handler handler) {
         this.loop = loop;
         this.socket = socket;
         this.handler = handler;
         this.config = loop.config;
+        this.corkLimit = Math.min(config.writeChunkSize(), config.highWatermark());
         this.shortReadDrains = socket instanceof TcpStream;
         this.unix = socket instanceof UnixStream u ? u : null;
         this.received = unix != null ? new ArrayList<>(0) : null;
+        this.bothIdleNanos = config.idleTimeoutNanos();
+        this.readIdleNanos = config.readIdleTimeoutNanos();
+        this.writeIdleNanos = config.writeIdleTimeoutNanos();
     }
 
     /**
      * Registers an open non-blocking socket with {@code loop} and calls {@code onOpen}. Loop
      * thread only. On failure the socket is closed.
+     * @param connectTimeoutNanos for a socket still connecting: how long it may take; 0: no limit
      */
-    static Connection open(EventLoop loop, StreamSocket socket, Handler handler) throws NativeIOException {
+    static Connection open(EventLoop loop, StreamSocket socket, Handler handler, long connectTimeoutNanos)
+            throws NativeIOException {
         Connection c = new Connection(loop, socket, handler);
         c.connecting = !socket.isConnected();
         try {
@@ -114,15 +202,27 @@ public final class Connection extends Registration {
         }
         loop.count(EventLoop.ACCEPTED, 1);
         loop.count(EventLoop.OPEN, 1);
-        c.lastActivity = System.nanoTime();
-        if (c.config.idleTimeoutNanos() > 0) {
-            c.idleTimer = loop.scheduleAt(c.lastActivity + c.config.idleTimeoutNanos(), c::checkIdle);
+        long now = System.nanoTime();
+        Arrays.fill(c.idleSince, now);
+        c.armIdleTimer();
+        if (c.connecting && connectTimeoutNanos > 0) {
+            c.connectTimer = loop.scheduleAt(now + connectTimeoutNanos, () -> c.connectTimedOut(connectTimeoutNanos));
         }
         if (!c.connecting) c.opened();
         return c;
     }
 
+    static Connection open(EventLoop loop, StreamSocket socket, Handler handler) throws NativeIOException {
+        return open(loop, socket, handler, 0);
+    }
+
+    private void connectTimedOut(long timeoutNanos) {
+        if (closed || !connecting) return;
+        closeNow(new SocketTimeoutException("connect timed out after " + timeoutNanos / 1_000_000 + " ms"));
+    }
+
     private void opened() {
+        if (connectTimer != null) connectTimer.cancel();
         if (opened.isCancelled()) {   // its registration was cancelled while it connected
             closeNow(new CancellationException("connect cancelled"));
             return;
@@ -189,9 +289,11 @@ public final class Connection extends Registration {
     }
 
     /**
-     * Whether queued output is at or under the high watermark (or has fallen back to the low
-     * one). Any thread; off the loop a snapshot, as {@link Handler#onWritabilityChanged} reports
-     * each change on the loop.
+     * Whether queued output, bytes in transit from other threads included, is at or under the
+     * high watermark (or has fallen back to the low one). Any thread: a write from another
+     * thread that passes the high watermark makes this false before that write returns, and
+     * the handler then hears {@link Handler#onWritabilityChanged} {@code false} and later
+     * {@code true} on the loop, even if the loop sent everything at once.
      * @return whether the handler may go on writing
      */
     public boolean isWritable() {
@@ -199,11 +301,12 @@ public final class Connection extends Registration {
     }
 
     /**
-     * Bytes accepted by {@link #write} and not yet taken by the socket. Any thread (a snapshot off the loop).
-     * @return the queued byte count
+     * Bytes accepted by {@link #write} and not yet taken by the socket, including those handed
+     * off by other threads and not yet taken by the loop. Any thread (a snapshot off the loop).
+     * @return the queued byte count, bytes in transit from other threads included
      */
     public long queuedBytes() {
-        return queued;
+        return queued + inTransit;
     }
 
     /**
@@ -215,44 +318,38 @@ public final class Connection extends Registration {
     }
 
     /**
-     * Sends {@code data}: written at once as far as the socket takes it, the rest copied into
-     * the queue. {@code data} may be reused as soon as this returns. Loop thread only.
+     * Sends {@code data}. Any thread; {@code data} may be reused as soon as this returns.
+     * <p>On the loop thread a small write is held for one gathering send when the current
+     * callback returns (see the class description); a larger one is written at once as far as
+     * the socket takes it. What the socket does not take is copied into the queue. On another
+     * thread the bytes are copied to the heap and handed to the loop, which writes them in the
+     * order they were handed off; they count against {@code maxQueuedBytes} and the watermarks
+     * from this call on.
      * <p>Once a write has met the peer's reset (EPIPE, ECONNRESET) the connection closes after
      * the current callback, with that error as {@link Handler#onClose} cause; until then further
-     * writes are discarded and return false, since the handler could not have known.
+     * writes are discarded and return false, since the handler could not have known. A write
+     * handed off by another thread that reaches the loop after the connection closed, or after
+     * a {@code close}/{@code shutdownOutput} it raced with, is discarded: use
+     * {@link #writeAndNotify} to learn of it.
      * @param data the bytes to send
      * @return {@link #isWritable()} after the write: false asks the caller to stop producing
-     * @throws IllegalStateException if output was closed or shut down, if the queue would pass
-     *         the reactor's {@code maxQueuedBytes} (a handler that ignores writability is closed
-     *         rather than growing memory without bound), or if not called on the loop thread
+     * @throws IllegalStateException if output was closed or shut down, or if the queue, bytes
+     *         in transit included, would pass the reactor's {@code maxQueuedBytes} (nothing of
+     *         {@code data} is then sent or queued; on the loop, a handler that lets this escape
+     *         is closed rather than growing memory without bound)
      */
     public boolean write(MemorySegment data) {
-        checkThread();
-        if (outputBroken && !closed) return false;
-        if (closed || closeRequested || shutdownOutputRequested) {
-            throw new IllegalStateException("connection is closed for output");
+        Objects.requireNonNull(data, "data");
+        if (!loop.inEventLoop()) {
+            handOff(WRITE, data, null);
+            return writable;
         }
-        long size = data.byteSize();
-        if (size == 0) return writable;
-        if (queued + size > config.maxQueuedBytes()) {
-            throw new IllegalStateException("write of " + size + " bytes would queue " + (queued + size)
-                    + " bytes, over the limit of " + config.maxQueuedBytes());
-        }
-        if (queueEmpty() && !waitingForOut) {
-            long sent = writeDirect(data);
-            if (sent == size) return writable;
-            data = data.asSlice(sent);
-        }
-        enqueue(data);
-        if (writable && queued > config.highWatermark()) {
-            writable = false;
-            handler.onWritabilityChanged(this, false);
-        }
+        writeOnLoop(data, null, false);
         return writable;
     }
 
     /**
-     * Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. Loop thread only.
+     * Sends the remaining bytes of {@code data}, advancing its position; as {@link #write(MemorySegment)}. Any thread.
      * @param data the buffer to send from
      * @return as {@link #write(MemorySegment)}
      */
@@ -264,12 +361,48 @@ public final class Connection extends Registration {
     }
 
     /**
-     * Sends {@code data}; as {@link #write(MemorySegment)}. Loop thread only.
+     * Sends {@code data}; as {@link #write(MemorySegment)}. Any thread.
      * @param data the bytes to send
      * @return as {@link #write(MemorySegment)}
      */
     public boolean write(byte[] data) {
         return write(MemorySegment.ofArray(data));
+    }
+
+    /**
+     * Sends {@code data} as {@link #write(MemorySegment)} does, and says when it has been
+     * handed to the kernel. Any thread; {@code data} may be reused as soon as this returns.
+     * <p>The future completes, on the loop thread, once the last byte of {@code data} (and so
+     * every byte written before it) has been taken by {@code send}/{@code sendmsg}: it is then
+     * in the kernel's send buffer, which is not proof that the peer received it. It fails with
+     * the reason otherwise: an {@link IllegalStateException} at once if output is closed or the
+     * bytes would pass {@code maxQueuedBytes}; the {@link IOException} of a reset peer; or, if
+     * the connection closes first, an {@link IOException} whose cause is the close's cause (if
+     * any). Dependent actions added without an executor run on the loop thread: keep them short.
+     * <p>Cost: one future and one small record per call (measured in the README), on top of
+     * {@link #write(MemorySegment)}; the plain write stays free of allocation on the loop.
+     * {@snippet :
+     * c.writeAndNotify(reply).thenRun(() -> sent.increment());
+     * }
+     */
+    public CompletableFuture<Void> writeAndNotify(MemorySegment data) {
+        Objects.requireNonNull(data, "data");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            if (loop.inEventLoop()) {
+                writeOnLoop(data, done, false);
+            } else {
+                handOff(WRITE, data, done);
+            }
+        } catch (IllegalStateException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    /** Sends {@code data}; as {@link #writeAndNotify(MemorySegment)}. Any thread. */
+    public CompletableFuture<Void> writeAndNotify(byte[] data) {
+        return writeAndNotify(MemorySegment.ofArray(data));
     }
 
     /** Stops delivering input; the kernel buffers it and then the peer's sends stall. Loop thread only. */
@@ -289,12 +422,20 @@ public final class Connection extends Registration {
         if (inputPending && !inputClosed) loop.markReady(this);
     }
 
-    /** Sends FIN once queued output is flushed; reading continues. Loop thread only. */
+    /**
+     * Sends FIN once queued output is flushed; reading continues. Any thread: from another
+     * thread it takes effect after the writes that thread handed off before it, and later
+     * writes from other threads are refused.
+     */
     public void shutdownOutput() {
-        checkThread();
+        if (!loop.inEventLoop()) {
+            handOffEnd(SHUTDOWN_OUTPUT);
+            return;
+        }
         if (closed || shutdownOutputRequested) return;
         shutdownOutputRequested = true;
-        if (queueEmpty()) doShutdownOutput();
+        if (!waitingForOut) sendHeld();   // flush() shuts output down once the queue is empty
+        if (!closed && queueEmpty()) doShutdownOutput();
     }
 
     /**
@@ -304,24 +445,69 @@ public final class Connection extends Registration {
      * <p>The flush has a deadline ({@link Reactor.Builder#closeFlushTimeout}, 30 s by default):
      * a peer that stops reading cannot pin the connection and its queued output. At the
      * deadline the connection is reset as by {@link #abort()}, and {@link Handler#onClose} gets a
-     * {@link TimeoutException} saying how many bytes were not flushed. Idempotent. Loop thread only.
+     * {@link TimeoutException} saying how many bytes were not flushed. Idempotent.
+     * <p>Any thread: from another thread it takes effect after the writes that thread handed
+     * off before it, and later writes from other threads are refused.
      */
     public void close() {
-        checkThread();
+        if (!loop.inEventLoop()) {
+            handOffEnd(CLOSE);
+            return;
+        }
         if (closed || closeRequested) return;
         closeRequested = true;
         reading = false;
         if (queueEmpty()) {
             finishClose();
-        } else {
-            closeTimer = loop.scheduleAt(System.nanoTime() + config.closeFlushTimeoutNanos(), this::flushTimedOut);
+            return;
         }
+        if (!waitingForOut) {
+            sendHeld();   // writes held in this run: flush() finishes the close once the queue is empty
+            if (closed || lingering || queueEmpty()) return;
+        }
+        closeTimer = loop.scheduleAt(System.nanoTime() + config.closeFlushTimeoutNanos(), this::flushTimedOut);
     }
 
     /** Closes now, discarding queued output, and resets the connection ({@code SO_LINGER 0}). Loop thread only. */
     public void abort() {
         checkThread();
         reset(null);
+    }
+
+    /**
+     * Sets the idle timeout of {@code kind} for this connection, replacing the reactor's default
+     * ({@link Reactor.Builder#idleTimeout}, {@link Reactor.Builder#readIdleTimeout},
+     * {@link Reactor.Builder#writeIdleTimeout}); {@link Duration#ZERO} turns it off. The clock
+     * keeps running from the last progress: a connection already idle longer than the new
+     * timeout hears {@link Handler#onIdle} at once. Any thread (from another thread it takes
+     * effect when the loop runs the change; on a closed connection it does nothing).
+     * {@snippet :
+     * c.idleTimeout(Idle.READ, Duration.ofSeconds(30));   // e.g. after the request line
+     * }
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public void idleTimeout(Idle kind, Duration timeout) {
+        Objects.requireNonNull(kind, "kind");
+        if (timeout.isNegative()) throw new IllegalArgumentException("negative idle timeout: " + timeout);
+        long nanos = Config.saturatedNanos(timeout);
+        if (!loop.inEventLoop()) {
+            if (closed) return;
+            try {
+                loop.execute(() -> setIdleTimeout(kind, nanos));
+            } catch (RejectedExecutionException terminating) {
+                // the loop closes every connection as it ends: nothing left to time
+            }
+            return;
+        }
+        setIdleTimeout(kind, nanos);
+    }
+
+    /**
+     * The idle timeout of {@code kind} now ({@link Duration#ZERO}: off). Any thread (a snapshot
+     * off the loop).
+     */
+    public Duration idleTimeout(Idle kind) {
+        return Duration.ofNanos(idleNanos(kind));
     }
 
     /** Closes now with a reset ({@code SO_LINGER 0}: close(2) sends RST and does not block). */
@@ -463,7 +649,11 @@ public final class Connection extends Registration {
                 }
             }
         } finally {
-            if (progressed) lastActivity = System.nanoTime();
+            if (progressed) {
+                long now = System.nanoTime();
+                idleSince[Idle.READ.ordinal()] = now;
+                idleSince[Idle.READ_WRITE.ordinal()] = now;
+            }
         }
     }
 
@@ -480,6 +670,238 @@ public final class Connection extends Registration {
         }
     }
 
+    // ---- writes
+
+    /**
+     * Writes {@code data} on the loop thread: held, sent or queued, with its reservation against
+     * {@code maxQueuedBytes} taken first ({@code reserved}: the handing-off thread took it) and
+     * released once the bytes are sent or in {@code queued}.
+     */
+    private void writeOnLoop(MemorySegment data, CompletableFuture<Void> done, boolean reserved) {
+        long size = data.byteSize();
+        try {
+            if (outputBroken && !closed) {
+                if (done != null) done.completeExceptionally(closedFailure("write discarded after", outputBrokenCause));
+                return;
+            }
+            if (closed || closeRequested || shutdownOutputRequested) {
+                throw new IllegalStateException("connection is closed for output");
+            }
+            if (size > 0) {
+                if (!reserved) {
+                    reserve(size);
+                    reserved = true;
+                }
+                send(data, size);
+            }
+        } finally {
+            if (reserved && size > 0) release(size);
+        }
+        completeTracked();
+        if (done != null) track(done);
+        if (!closed) updateWritability();
+    }
+
+    /** Holds, sends or queues {@code size > 0} bytes accepted for sending. */
+    private void send(MemorySegment data, long size) {
+        streamEnd += size;
+        if (waitingForOut) {
+            enqueue(data, 0);
+            return;
+        }
+        if (size <= corkLimit / 4 && queued + size <= corkLimit) {
+            enqueue(data, 0);
+            if (!flushScheduled) {
+                flushScheduled = true;
+                loop.sendAfterRun(this);
+            }
+            return;
+        }
+        long sent = queueEmpty() ? writeDirect(data) : writeWithHeld(data);
+        if (sent < size) enqueue(data, sent);
+    }
+
+    /**
+     * Reserves {@code size} bytes against {@code maxQueuedBytes}: added first and taken back if
+     * over, so that reservations racing on several threads cannot pass the bound together. Any
+     * thread.
+     */
+    private void reserve(long size) {
+        long before = (long) IN_TRANSIT.getAndAdd(this, size);
+        long total = queued + before + size;
+        if (total > config.maxQueuedBytes()) {
+            IN_TRANSIT.getAndAdd(this, -size);
+            throw new IllegalStateException("write of " + size + " bytes would queue " + total
+                    + " bytes (bytes in transit from other threads included), over the limit of "
+                    + config.maxQueuedBytes() + " (maxQueuedBytes)");
+        }
+    }
+
+    private void release(long size) {
+        IN_TRANSIT.getAndAdd(this, -size);
+    }
+
+    /**
+     * Brings writability and what the handler was told up to date with queued plus in-transit
+     * bytes (loop thread). Another thread may have cleared {@code writable} since the last call:
+     * the handler then hears false, and true once the total is back at or below the low
+     * watermark, even if the loop sent those bytes at once.
+     */
+    private void updateWritability() {
+        if (writable && queued + inTransit > config.highWatermark()) writable = false;
+        if (!writable && reportedWritable) {
+            reportedWritable = false;
+            handler.onWritabilityChanged(this, false);
+            if (closed) return;
+        }
+        // At or below, not strictly below: a low watermark of 0 means "writable once empty", and
+        // the queue cannot go below 0. Set, then checked again: a thread that reserved in
+        // between and did not see the set is seen here; one that reserved after clears it itself.
+        if (!writable && queued + inTransit <= config.lowWatermark() && WRITABLE.compareAndSet(this, false, true)) {
+            if (queued + inTransit > config.highWatermark()) writable = false;
+        }
+        if (writable && !reportedWritable) {
+            reportedWritable = true;
+            handler.onWritabilityChanged(this, true);
+        }
+    }
+
+    /** Completes {@code done} once every byte accepted so far is in the kernel. */
+    private void track(CompletableFuture<Void> done) {
+        if (streamSent >= streamEnd) {
+            done.complete(null);
+            return;
+        }
+        if (tracked == null) tracked = new ArrayDeque<>(4);
+        tracked.add(new Tracked(streamEnd, done));
+    }
+
+    /** {@code n > 0} bytes went to the kernel: counters and idle clocks. */
+    private void wrote(long n) {
+        loop.count(EventLoop.WRITTEN, n);
+        streamSent += n;
+        long now = System.nanoTime();
+        idleSince[Idle.WRITE.ordinal()] = now;
+        idleSince[Idle.READ_WRITE.ordinal()] = now;
+    }
+
+    /**
+     * Completes the futures whose bytes are all in the kernel. Called once the write or flush
+     * has finished its bookkeeping: a dependent action may write again.
+     */
+    private void completeTracked() {
+        if (tracked == null) return;
+        Tracked t;
+        while ((t = tracked.peek()) != null && t.end <= streamSent) {
+            tracked.poll();
+            t.done.complete(null);
+        }
+    }
+
+    private static IOException closedFailure(String what, Throwable cause) {
+        return new IOException(what + " the connection closed" + (cause == null ? "" : ": " + cause), cause);
+    }
+
+    // ---- calls from other threads
+
+    /** Copies {@code data} and hands it to the loop, reserved against {@code maxQueuedBytes}. */
+    private void handOff(int kind, MemorySegment data, CompletableFuture<Void> done) {
+        if (closed || outputEndRequested) throw new IllegalStateException("connection is closed for output");
+        long size = data.byteSize();
+        if (size == 0 && done == null) return;
+        reserve(size);
+        MemorySegment copy;
+        try {
+            copy = size == 0 ? data : MemorySegment.ofArray(data.toArray(ValueLayout.JAVA_BYTE));
+        } catch (RuntimeException | Error e) {   // a closed or foreign-confined segment, over 2 GiB
+            release(size);
+            throw e;
+        }
+        if (writable && queued + inTransit > config.highWatermark()) writable = false;
+        enqueueHandoff(new Handoff(kind, copy, done));
+    }
+
+    /** A close or shutdownOutput from another thread, in order after the writes handed off before it. */
+    private void handOffEnd(int kind) {
+        if (closed) return;
+        outputEndRequested = true;
+        enqueueHandoff(new Handoff(kind, null, null));
+    }
+
+    private void enqueueHandoff(Handoff h) {
+        ConcurrentLinkedQueue<Handoff> q = handoff;
+        if (q == null) {
+            q = new ConcurrentLinkedQueue<>();
+            if (!HANDOFF.compareAndSet(this, null, q)) q = handoff;
+        }
+        q.offer(h);
+        // One drain task per batch: set by the first hand-off after a drain began, cleared by the
+        // drain before it takes anything, so no hand-off is left without a drain to come.
+        if (!drainScheduled && DRAIN_SCHEDULED.compareAndSet(this, false, true)) {
+            try {
+                loop.execute(drainTask);
+            } catch (RejectedExecutionException terminating) {
+                // the loop closes every connection as it ends, failing what is queued
+            }
+        }
+        // Closed meanwhile: closeNow may have emptied the queue before the offer. Each item is
+        // taken exactly once, by this thread or by closeNow.
+        if (closed) failHandoff(null);
+    }
+
+    /** Carries out what other threads handed off (loop thread, as a task). */
+    private void drainHandoff() {
+        drainScheduled = false;
+        ConcurrentLinkedQueue<Handoff> q = handoff;
+        for (int k = 0; k < HANDOFF_BATCH; k++) {
+            Handoff h = q.poll();
+            if (h == null) return;
+            switch (h.kind) {
+                case WRITE -> {
+                    try {
+                        writeOnLoop(h.data, h.done, true);
+                    } catch (IllegalStateException refused) {   // closed meanwhile (the reservation is released)
+                        if (h.done != null) h.done.completeExceptionally(closed
+                                ? closedFailure("write discarded:", null) : refused);
+                        else logDebug(this + ": a write handed off by another thread was discarded", refused);
+                    }
+                }
+                case SHUTDOWN_OUTPUT -> shutdownOutput();
+                default -> close();
+            }
+        }
+        // A producer faster than the loop: other work gets a turn before the next batch.
+        if (!q.isEmpty() && DRAIN_SCHEDULED.compareAndSet(this, false, true)) {
+            try {
+                loop.execute(drainTask);
+            } catch (RejectedExecutionException terminating) {
+                // the loop closes this connection as it ends
+            }
+        }
+    }
+
+    /** Fails and releases everything handed off and not yet carried out. Any thread. */
+    private void failHandoff(Throwable cause) {
+        ConcurrentLinkedQueue<Handoff> q = handoff;
+        if (q == null) return;
+        Handoff h;
+        while ((h = q.poll()) != null) {
+            if (h.data != null) release(h.data.byteSize());
+            if (h.done != null) h.done.completeExceptionally(closedFailure("write discarded:", cause));
+        }
+    }
+
+    /** Sends what writes of the last run held (loop thread, after the run). */
+    void sendHeld() {
+        flushScheduled = false;
+        if (closed || waitingForOut || queueEmpty()) return;
+        try {
+            flush();
+        } catch (Throwable t) {
+            failed(t);
+        }
+    }
+
     private long writeDirect(MemorySegment data) {
         long size = data.byteSize();
         long total = 0;
@@ -490,6 +912,7 @@ public final class Connection extends Registration {
                 // deep enough to scalar-replace it.
                 MemorySegment part = total == 0 && size <= Integer.MAX_VALUE ? data
                         : data.asSlice(total, Math.min(size - total, Integer.MAX_VALUE));
+                loop.count(EventLoop.WRITE_CALLS, 1);
                 int n = socket.write(part);
                 if (n == Descriptor.WOULD_BLOCK) {
                     waitingForOut = true;
@@ -503,25 +926,87 @@ public final class Connection extends Registration {
             }
         } catch (IOException e) {
             // EPIPE, ECONNRESET: the connection is dead; close it after this callback returns.
-            loop.count(EventLoop.WRITTEN, total);
+            if (total > 0) wrote(total);
             closeLater(e);
             return size;
         }
-        loop.count(EventLoop.WRITTEN, total);
-        if (total > 0) lastActivity = System.nanoTime();
+        if (total > 0) wrote(total);
         return total;
+    }
+
+    /**
+     * Sends the held bytes and then {@code data} in one sendmsg (the queue holds only bytes
+     * held in this run, in one chunk, since the socket is not full).
+     * @return how many bytes of {@code data} went; the rest is for the queue
+     */
+    private long writeWithHeld(MemorySegment data) {
+        if (queue.size() >= MAX_IOV) {   // not the held case: keep the order, queue behind
+            try {
+                flush();
+            } catch (IOException e) {
+                closeLater(e);
+                return data.byteSize();
+            }
+            return queueEmpty() && !closed ? writeDirect(data) : 0;
+        }
+        MemorySegment[] parts = loop.iovParts;
+        long[] starts = loop.iovStarts, lengths = loop.iovLengths;
+        int count = gatherQueue(parts, starts, lengths);
+        long held = queued;
+        parts[count] = data;
+        starts[count] = 0;
+        lengths[count++] = data.byteSize();
+        long n;
+        try {
+            loop.count(EventLoop.WRITE_CALLS, 1);
+            n = socket.write(parts, starts, lengths, count);
+        } catch (IOException e) {
+            closeLater(e);
+            return data.byteSize();
+        } finally {
+            Arrays.fill(parts, 0, count, null);
+        }
+        if (n == Descriptor.WOULD_BLOCK) {
+            waitingForOut = true;
+            return 0;
+        }
+        long fromQueue = Math.min(n, held);
+        consume(fromQueue);
+        if (n > 0) wrote(n);
+        if (n < held + data.byteSize()) waitingForOut = true;
+        return n - fromQueue;
+    }
+
+    /** Points the loop's gather arrays at the queued chunks, at most MAX_IOV; no iterator when there is one. */
+    private int gatherQueue(MemorySegment[] parts, long[] starts, long[] lengths) {
+        if (queue.size() == 1) {
+            BufferPool.Chunk c = queue.peekFirst();
+            parts[0] = c.segment;
+            starts[0] = c.start;
+            lengths[0] = c.readable();
+            return 1;
+        }
+        int count = 0;
+        for (BufferPool.Chunk c : queue) {
+            if (count == MAX_IOV) break;
+            parts[count] = c.segment;
+            starts[count] = c.start;
+            lengths[count++] = c.readable();
+        }
+        return count;
     }
 
     private boolean queueEmpty() {
         return queue == null || queue.isEmpty();
     }
 
-    private void enqueue(MemorySegment data) {
+    /** Copies {@code data} from {@code offset} into the queue's chunks. */
+    private void enqueue(MemorySegment data, long offset) {
         if (queue == null) queue = new ArrayDeque<>(4);
         BufferPool pool = loop.pool;
-        long offset = 0;
         long size = data.byteSize();
         BufferPool.Chunk tail = queue.peekLast();
+        long added = size - offset;
         while (offset < size) {
             if (tail == null || tail.writable() == 0) {
                 tail = pool.take();
@@ -532,46 +1017,40 @@ public final class Connection extends Registration {
             tail.end += n;
             offset += n;
         }
-        queued += size;
+        queued += added;
     }
 
     private void flush() throws IOException {
-        if (iov == null) iov = new MemorySegment[MAX_IOV];
-        MemorySegment[] vec = iov;
+        MemorySegment[] parts = loop.iovParts;
+        long[] starts = loop.iovStarts, lengths = loop.iovLengths;
         while (!queueEmpty()) {
-            int count = 0;
+            int count = gatherQueue(parts, starts, lengths);
             long want = 0;
-            for (BufferPool.Chunk c : queue) {
-                if (count == MAX_IOV) break;
-                vec[count++] = c.segment.asSlice(c.start, c.readable());
-                want += c.readable();
-            }
+            for (int i = 0; i < count; i++) want += lengths[i];
             long n;
             try {
-                n = socket.write(vec, 0, count);
+                loop.count(EventLoop.WRITE_CALLS, 1);
+                n = socket.write(parts, starts, lengths, count);
             } finally {
-                Arrays.fill(vec, 0, count, null);
+                Arrays.fill(parts, 0, count, null);
             }
             if (n == Descriptor.WOULD_BLOCK) {
                 waitingForOut = true;
+                completeTracked();
                 return;
             }
             consume(n);
-            loop.count(EventLoop.WRITTEN, n);
-            if (n > 0) lastActivity = System.nanoTime();
+            if (n > 0) wrote(n);
             if (n < want) {
                 waitingForOut = true;
                 break;
             }
         }
         if (queueEmpty()) waitingForOut = false;
-        // At or below, not strictly below: a low watermark of 0 means "writable once empty", and
-        // the queue cannot go below 0.
-        if (!writable && queued <= config.lowWatermark()) {
-            writable = true;
-            handler.onWritabilityChanged(this, true);
-            if (closed) return;
-        }
+        completeTracked();
+        if (closed) return;
+        updateWritability();
+        if (closed) return;
         if (queueEmpty()) {
             if (shutdownOutputRequested && !outputShutdown) doShutdownOutput();
             if (closeRequested) finishClose();
@@ -607,7 +1086,7 @@ public final class Connection extends Registration {
 
     /** Output is flushed and the handler asked to close. */
     private void finishClose() {
-        if (closed) return;
+        if (closed || lingering) return;
         if (inputClosed || config.lingerNanos() == 0) {
             closeNow(null);
             return;
@@ -624,20 +1103,10 @@ public final class Connection extends Registration {
         // handler's feet mid-callback; the task runs after the current callback.
         closeRequested = true;
         outputBroken = true;
+        outputBrokenCause = cause;
         reading = false;
         discardQueue();
         loop.execute(() -> closeNow(cause));
-    }
-
-    private void checkIdle() {
-        if (closed) return;
-        long now = System.nanoTime();
-        long idleUntil = lastActivity + config.idleTimeoutNanos();
-        if (now - idleUntil >= 0) {
-            closeNow(new TimeoutException("idle for " + (now - lastActivity) / 1_000_000 + " ms"));
-        } else {
-            idleTimer = loop.scheduleAt(idleUntil, this::checkIdle);
-        }
     }
 
     /** A handler or the socket threw: close with the cause; handler bugs are logged. */
@@ -659,9 +1128,15 @@ public final class Connection extends Registration {
         loop.release(this);
         if (idleTimer != null) idleTimer.cancel();
         if (closeTimer != null) closeTimer.cancel();
+        if (connectTimer != null) connectTimer.cancel();
         socket.close();   // also removes the fd from the epoll set: no epoll_ctl
         discardQueue();
         loop.count(EventLoop.OPEN, -1);
+        if (tracked != null) {
+            Tracked t;
+            while ((t = tracked.poll()) != null) t.done.completeExceptionally(closedFailure("write not sent:", cause));
+        }
+        failHandoff(cause);
         if (!opened.isDone()) {
             opened.completeExceptionally(cause != null ? cause : new IOException("closed before it was open"));
         }
@@ -696,6 +1171,72 @@ public final class Connection extends Registration {
 
     String handlerName() {
         return handler.getClass().getName();
+    }
+
+    // ---- idle timeouts (loop thread)
+
+    private long idleNanos(Idle kind) {
+        return switch (kind) {
+            case READ -> readIdleNanos;
+            case WRITE -> writeIdleNanos;
+            case READ_WRITE -> bothIdleNanos;
+        };
+    }
+
+    private void setIdleTimeout(Idle kind, long nanos) {
+        if (closed) return;
+        switch (kind) {
+            case READ -> readIdleNanos = nanos;
+            case WRITE -> writeIdleNanos = nanos;
+            case READ_WRITE -> bothIdleNanos = nanos;
+        }
+        armIdleTimer();
+    }
+
+    /**
+     * Keeps one timer for the earliest idle deadline: moved earlier when a timeout shrinks;
+     * when progress moves a deadline later the timer is left alone, and re-armed when it fires.
+     */
+    private void armIdleTimer() {
+        long next = 0;
+        boolean any = false;
+        for (Idle k : Idle.VALUES) {
+            long t = idleNanos(k);
+            if (t == 0) continue;
+            long d = idleSince[k.ordinal()] + t;
+            if (!any || d - next < 0) next = d;
+            any = true;
+        }
+        if (idleTimer != null) {
+            if (any && idleTimer.deadline() - next <= 0) return;
+            idleTimer.cancel();
+            idleTimer = null;
+        }
+        if (any) idleTimer = loop.scheduleAt(next, this::checkIdle);
+    }
+
+    private void checkIdle() {
+        idleTimer = null;
+        if (closed) return;
+        long now = System.nanoTime();
+        for (Idle k : Idle.VALUES) {
+            long t = idleNanos(k);
+            if (t == 0 || now - (idleSince[k.ordinal()] + t) < 0) continue;
+            idleSince[k.ordinal()] = now;   // still idle: reported again one timeout later
+            try {
+                handler.onIdle(this, k);
+            } catch (Throwable e) {
+                failed(e);
+            }
+            if (closed) return;
+        }
+        armIdleTimer();
+    }
+
+    /** {@link Handler#onIdle}'s default: close now, {@code onClose} getting a TimeoutException. */
+    void closeIdle(Idle kind) {
+        checkThread();
+        closeNow(new TimeoutException(kind.description() + " for " + idleNanos(kind) / 1_000_000 + " ms"));
     }
 
     private void checkThread() {

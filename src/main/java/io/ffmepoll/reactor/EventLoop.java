@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * arena, and runs everything registered with it: connections, listeners, tasks and timeouts.
  * <p>Loops are created by a {@link Reactor}. Everything a loop runs (handler callbacks, tasks,
  * timeouts) runs on its thread, one at a time, so handler state needs no locks. Other threads
- * talk to a loop only through {@link #execute(Runnable)}, {@link #schedule(Duration, Runnable)}
- * and registration; the loop is woken through an eventfd at most once per sleep, however many
- * tasks arrive.
+ * talk to a loop only through {@link #execute(Runnable)}, {@link #schedule(Duration, Runnable)},
+ * registration and the {@link Connection} calls documented as callable from any thread (which
+ * hand off to the loop); the loop is woken through an eventfd at most once per sleep, however
+ * many tasks arrive.
  * <h2>One iteration</h2>
  * <ol>
  * <li>wait: zero timeout if tasks, still-ready work or due timeouts are pending; else until the
@@ -46,6 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>give one more budget to each connection that still had input after its budget;</li>
  * <li>run due timeouts, then queued tasks (a bounded batch).</li>
  * </ol>
+ * After every handler callback, task and timeout, the small writes it made to connections are
+ * sent, one gathering {@code sendmsg} per connection (see {@link Connection}).
  * {@snippet :
  * try (Reactor reactor = Reactor.builder().loops(1).build()) {
  *     EventLoop loop = reactor.loops().get(0);
@@ -67,7 +70,7 @@ public final class EventLoop implements Executor {
     // counter indices
     static final int WAITS = 0, EVENTS = 1, CTLS = 2, WAKES_RECEIVED = 3, TASKS = 4, TIMERS = 5, ACCEPTED = 6,
             OPEN = 7, READ = 8, WRITTEN = 9, YIELDS = 10, ACCEPT_ERRORS = 11, FAILURES = 12, WAIT_NANOS = 13,
-            WORK_NANOS = 14, PHASE_SEQ = 15, PHASE = 16, PHASE_SINCE = 17, COUNTERS = 18;
+            WORK_NANOS = 14, PHASE_SEQ = 15, PHASE = 16, PHASE_SINCE = 17, WRITE_CALLS = 18, COUNTERS = 19;
     /** Values of counters[PHASE]: not yet (or no longer) accounted, inside the wait, outside it. */
     private static final long UNACCOUNTED = 0, WAITING = 1, WORKING = 2;
 
@@ -100,6 +103,12 @@ public final class EventLoop implements Executor {
     private final AtomicLong timerSequence = new AtomicLong();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
     private final ArrayDeque<Registration> stillReady = new ArrayDeque<>();
+    /** Connections holding small writes of the current run, sent in one sendmsg each after it. */
+    private final ArrayDeque<Connection> held = new ArrayDeque<>();
+    /** A connection's gathering write, reused by every connection: parts, their offsets and lengths. */
+    final MemorySegment[] iovParts = new MemorySegment[Connection.MAX_IOV + 1];
+    final long[] iovStarts = new long[Connection.MAX_IOV + 1];
+    final long[] iovLengths = new long[Connection.MAX_IOV + 1];
     private long armedTimerFd = Long.MIN_VALUE;
     private boolean shutdownBegun;
     /** In terminate()'s final run of the queued tasks: the loop refuses new ones, even its own. */
@@ -342,6 +351,11 @@ public final class EventLoop implements Executor {
      * @return a future completed with the connection, after {@link Handler#onOpen}
      */
     public CompletableFuture<Connection> register(StreamSocket socket, Handler handler) {
+        return register(socket, handler, 0);
+    }
+
+    /** As {@link #register(StreamSocket, Handler)}; a connect still in progress fails after {@code connectTimeoutNanos} (0: never). */
+    CompletableFuture<Connection> register(StreamSocket socket, Handler handler, long connectTimeoutNanos) {
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(handler, "handler");
         CompletableFuture<Connection> f = new CompletableFuture<>();
@@ -358,7 +372,7 @@ public final class EventLoop implements Executor {
             }
             Connection c;
             try {
-                c = Connection.open(this, socket, handler);
+                c = Connection.open(this, socket, handler, connectTimeoutNanos);
             } catch (Throwable t) {   // open() closed the socket
                 f.completeExceptionally(t);
                 return;
@@ -428,7 +442,8 @@ public final class EventLoop implements Executor {
         }
         return new LoopCounters(index, c.get(WAITS), c.get(EVENTS), c.get(CTLS), wakeupsSent.get(),
                 c.get(WAKES_RECEIVED), c.get(TASKS), c.get(TIMERS), c.get(ACCEPTED), c.get(OPEN), c.get(READ),
-                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), wait, work, eventCapacity);
+                c.get(WRITTEN), c.get(YIELDS), c.get(ACCEPT_ERRORS), c.get(FAILURES), wait, work, eventCapacity,
+                c.get(WRITE_CALLS));
     }
 
     /**
@@ -519,6 +534,21 @@ public final class EventLoop implements Executor {
         }
     }
 
+    /** {@code c} holds writes to send once the current run ends (see {@link #sendHeld}). */
+    void sendAfterRun(Connection c) {
+        held.add(c);
+    }
+
+    /**
+     * Sends what connections held during the run that just ended, one gathering sendmsg each:
+     * after every handler callback, task and timeout, and before every wait, so a held write
+     * never waits for anything but the end of the code that made it.
+     */
+    private void sendHeld() {
+        Connection c;
+        while ((c = held.poll()) != null) c.sendHeld();
+    }
+
     /** Wakes the loop if it sleeps; at most one eventfd write per sleep. */
     void wakeup() {
         if (sleepState.get() == SLEEPING && sleepState.compareAndSet(SLEEPING, AWAKE)) {
@@ -572,6 +602,7 @@ public final class EventLoop implements Executor {
                 }
                 if (tokens.size() == 0 || System.nanoTime() - shutdownDeadline >= 0) return;
             }
+            sendHeld();   // writes made outside a run (onShutdown...) leave before the wait
             long timeout = timeoutNanos();
             if (timeout != 0) {
                 sleepState.set(SLEEPING);
@@ -667,6 +698,7 @@ public final class EventLoop implements Executor {
 
     /** Ends the handler run {@code slow.begin()} started, recording it when JFR wants it. */
     private void endRun(Object what, String kind) {
+        sendHeld();   // part of the run: the handler's output
         slow.end(index, what, kind);
     }
 

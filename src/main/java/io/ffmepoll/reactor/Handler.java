@@ -12,7 +12,8 @@ import java.util.List;
  * {@link System.Logger}); the loop and every other connection carry on.
  * <h2>Backpressure</h2>
  * {@link Connection#write(MemorySegment)} always accepts up to the hard bound, but when queued
- * output passes the high watermark the connection reports {@code onWritabilityChanged(c, false)}:
+ * output (bytes handed off by other threads and not yet sent included) passes the high
+ * watermark the connection reports {@code onWritabilityChanged(c, false)}:
  * stop producing (for a relay, {@link Connection#pauseReading()}) until
  * {@code onWritabilityChanged(c, true)} once the queue is back at or below the low watermark.
  * {@snippet :
@@ -68,6 +69,24 @@ public interface Handler {
      * @param writable the new state
      */
     default void onWritabilityChanged(Connection c, boolean writable) {}
+
+    /**
+     * The connection has been idle in the way {@code kind} names for its timeout
+     * ({@link Connection#idleTimeout(Idle, java.time.Duration)}; the reactor's defaults come
+     * from {@link Reactor.Builder}). Called again one timeout later if it stays idle. The
+     * default closes the connection at once: {@link #onClose} gets a
+     * {@link java.util.concurrent.TimeoutException} naming the kind. A handler that sends
+     * heartbeats instead overrides it:
+     * {@snippet :
+     * public void onIdle(Connection c, Idle kind) {
+     *     if (kind == Idle.WRITE) c.write(PING);
+     *     else Handler.super.onIdle(c, kind);
+     * }
+     * }
+     */
+    default void onIdle(Connection c, Idle kind) {
+        c.closeIdle(kind);
+    }
 
     /**
      * The peer shut down its output (end of stream); no more {@link #onRead} calls follow.

@@ -29,11 +29,25 @@ package io.ffmepoll.reactor;
  * @param workNanos time spent outside it from the first wait on (start-up is not work), the
  *        work in progress included
  * @param eventCapacity the event array's size now (it doubles when a wait fills it)
+ * @param writeCalls {@code send}/{@code sendmsg} calls made to write to connections (each
+ *        gathering write is one), those that met a full socket included: with
+ *        {@code bytesWritten}, how well writes are gathered
  */
 public record LoopCounters(int loop, long waits, long events, long epollCtls, long wakeupsSent,
                            long wakeupsReceived, long tasks, long timersFired, long accepted, long connections,
                            long bytesRead, long bytesWritten, long budgetYields, long acceptErrors,
-                           long handlerFailures, long waitNanos, long workNanos, int eventCapacity) {
+                           long handlerFailures, long waitNanos, long workNanos, int eventCapacity,
+                           long writeCalls) {
+
+    /** The counters without {@code writeCalls} (0), as before that counter existed. */
+    public LoopCounters(int loop, long waits, long events, long epollCtls, long wakeupsSent,
+                        long wakeupsReceived, long tasks, long timersFired, long accepted, long connections,
+                        long bytesRead, long bytesWritten, long budgetYields, long acceptErrors,
+                        long handlerFailures, long waitNanos, long workNanos, int eventCapacity) {
+        this(loop, waits, events, epollCtls, wakeupsSent, wakeupsReceived, tasks, timersFired, accepted, connections,
+                bytesRead, bytesWritten, budgetYields, acceptErrors, handlerFailures, waitNanos, workNanos,
+                eventCapacity, 0);
+    }
 
     /**
      * Mean events per wait, 0 before the first wait.
@@ -57,9 +71,9 @@ public record LoopCounters(int loop, long waits, long events, long epollCtls, lo
         return String.format(
                 "loop %d: waits=%d events=%d (%.2f/wait) epoll_ctl=%d wakeups=%d/%d tasks=%d timers=%d"
                         + " accepted=%d open=%d read=%d written=%d budgetYields=%d acceptErrors=%d"
-                        + " handlerFailures=%d wait=%.1fms work=%.1fms (busy %.1f%%) eventArray=%d",
+                        + " handlerFailures=%d wait=%.1fms work=%.1fms (busy %.1f%%) eventArray=%d writeCalls=%d",
                 loop, waits, events, eventsPerWait(), epollCtls, wakeupsSent, wakeupsReceived, tasks, timersFired,
                 accepted, connections, bytesRead, bytesWritten, budgetYields, acceptErrors, handlerFailures,
-                waitNanos / 1e6, workNanos / 1e6, busyFraction() * 100, eventCapacity);
+                waitNanos / 1e6, workNanos / 1e6, busyFraction() * 100, eventCapacity, writeCalls);
     }
 }

@@ -228,15 +228,96 @@ public final class Reactor implements AutoCloseable {
      * @return a future completed with the connection once established
      */
     public CompletableFuture<Connection> connect(InetSocketAddress remote, Handler handler) {
-        Objects.requireNonNull(handler, "handler");
-        TcpStream s;
-        try {
-            // Options go through connect's set-up, which closes the socket if one fails.
-            s = config.tcpNoDelay() ? TcpStream.connect(remote, Option.TCP_NODELAY.of(true)) : TcpStream.connect(remote);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
+        return connector(remote).connect(handler);
+    }
+
+    /**
+     * A TCP connect to {@code remote} with a timeout, socket options and a local address, set
+     * on the returned {@link Connector} before it connects. Any thread.
+     * {@snippet :
+     * CompletableFuture<Connection> f = reactor.connector(new InetSocketAddress("127.0.0.1", 8080))
+     *         .timeout(Duration.ofSeconds(2))                      // fails with SocketTimeoutException
+     *         .localAddress(new InetSocketAddress("127.0.0.2", 0)) // bound before connecting
+     *         .option(Option.SO_RCVBUF.of(1 << 20))                // set before connecting
+     *         .connect(new Client());
+     * f.cancel(false);   // before it completes: closes the socket, onOpen is never called
+     * }
+     */
+    public Connector connector(InetSocketAddress remote) {
+        return new Connector(remote);
+    }
+
+    /**
+     * Settings of one TCP connect; see {@link Reactor#connector(InetSocketAddress)}. Not
+     * thread-safe: set it up on one thread; {@link #connect} may be called several times.
+     */
+    public final class Connector {
+        private final InetSocketAddress remote;
+        private Duration timeout = Duration.ZERO;
+        private InetSocketAddress local;
+        private final List<Option.Value<?>> options = new ArrayList<>();
+        private EventLoop loop;
+
+        private Connector(InetSocketAddress remote) {
+            this.remote = Objects.requireNonNull(remote, "remote");
         }
-        return next().register(s, handler);
+
+        /**
+         * How long the connect may take (default {@link Duration#ZERO}: as long as the kernel
+         * tries). When it runs out the socket is closed and the future fails with a
+         * {@link java.net.SocketTimeoutException}.
+         * @throws IllegalArgumentException if negative
+         */
+        public Connector timeout(Duration timeout) {
+            if (timeout.isNegative()) throw new IllegalArgumentException("negative connect timeout: " + timeout);
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** The address (port 0: an ephemeral port) to bind the socket to before connecting; default: the kernel's choice. */
+        public Connector localAddress(InetSocketAddress local) {
+            this.local = Objects.requireNonNull(local, "local");
+            return this;
+        }
+
+        /**
+         * A socket option set before binding and connecting (buffer sizes must be, to shape
+         * the window), after the reactor's {@code TCP_NODELAY} default, which it may override.
+         */
+        public Connector option(Option.Value<?> option) {
+            options.add(Objects.requireNonNull(option, "option"));
+            return this;
+        }
+
+        /** The loop to serve the connection (default: the reactor's next, round-robin). */
+        public Connector loop(EventLoop loop) {
+            if (loop.reactor() != Reactor.this) throw new IllegalArgumentException(loop + " is not one of this reactor's loops");
+            this.loop = loop;
+            return this;
+        }
+
+        /**
+         * Starts connecting; the future completes when the connection is established (after
+         * {@link Handler#onOpen}) or fails: the socket's own errors ({@code ECONNREFUSED}...) and
+         * the option or bind failures as {@link NativeIOException}, the timeout as
+         * {@link java.net.SocketTimeoutException}. Cancelling it before it completes closes the
+         * socket. Any thread, loop threads included: it never waits (compose on the future there).
+         */
+        public CompletableFuture<Connection> connect(Handler handler) {
+            Objects.requireNonNull(handler, "handler");
+            List<Option.Value<?>> all = new ArrayList<>(options.size() + 1);
+            if (config.tcpNoDelay()) all.add(Option.TCP_NODELAY.of(true));
+            all.addAll(options);
+            TcpStream s;
+            try {
+                // Options and bind go through connect's set-up, which closes the socket if one fails.
+                s = TcpStream.connect(remote, local, all.toArray(new Option.Value<?>[0]));
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            EventLoop l = loop != null ? loop : next();
+            return l.register(s, handler, Config.saturatedNanos(timeout));
+        }
     }
 
     /**
@@ -374,6 +455,8 @@ public final class Reactor implements AutoCloseable {
         private long maxQueuedBytes = 16L * 1024 * 1024;
         private int writeChunkSize = 16 * 1024;
         private Duration idleTimeout = Duration.ZERO;
+        private Duration readIdleTimeout = Duration.ZERO;
+        private Duration writeIdleTimeout = Duration.ZERO;
         private Duration linger = Duration.ofSeconds(2);
         private Duration acceptBackoff = Duration.ofMillis(100);
         private Duration closeGrace = Duration.ofSeconds(5);
@@ -451,12 +534,38 @@ public final class Reactor implements AutoCloseable {
         }
 
         /**
-         * Close connections with no input or output progress for this long (default: never).
-         * @param timeout the idle time after which a connection closes
+         * Default {@link Idle#READ_WRITE} timeout: connections with neither input nor output
+         * progress for this long hear {@link Handler#onIdle}, which by default closes them
+         * (default: never; {@link Connection#idleTimeout(Idle, Duration)} changes it per
+         * connection).
+         * @param timeout the idle time after which {@link Handler#onIdle} is called
          * @return this builder
          */
         public Builder idleTimeout(Duration timeout) {
             idleTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /**
+         * Default {@link Idle#READ} timeout: connections that read nothing for this long hear
+         * {@link Handler#onIdle}, which by default closes them (default: never; changeable per
+         * connection at run time with {@link Connection#idleTimeout(Idle, Duration)}).
+         */
+        public Builder readIdleTimeout(Duration timeout) {
+            readIdleTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /**
+         * Default {@link Idle#WRITE} timeout: connections that hand no bytes to the kernel for
+         * this long (nothing to send, or output stuck behind a peer that does not read) hear
+         * {@link Handler#onIdle}, which by default closes them (default: never; changeable per
+         * connection at run time with {@link Connection#idleTimeout(Idle, Duration)}).
+         * @param timeout how long without output reaching the kernel
+         * @return this builder
+         */
+        public Builder writeIdleTimeout(Duration timeout) {
+            writeIdleTimeout = Objects.requireNonNull(timeout);
             return this;
         }
 
@@ -561,8 +670,9 @@ public final class Reactor implements AutoCloseable {
          */
         public Reactor build() throws IOException {
             Config c = new Config(loops, readBufferSize, readBudget, highWatermark, lowWatermark, maxQueuedBytes,
-                    writeChunkSize, idleTimeout.toNanos(), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
-                    backlog, threadName, tcpNoDelay, saturatedNanos(closeFlushTimeout));
+                    writeChunkSize, Config.saturatedNanos(idleTimeout), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
+                    backlog, threadName, tcpNoDelay, Config.saturatedNanos(closeFlushTimeout),
+                    Config.saturatedNanos(readIdleTimeout), Config.saturatedNanos(writeIdleTimeout));
             if (closeGrace.isNegative()) throw new IllegalArgumentException("negative close grace");
             return new Reactor(c, closeGrace, jmx);
         }

@@ -316,6 +316,14 @@ public abstract sealed class SocketDescriptor extends Descriptor
         }
     }
 
+    /** Checks that each range {@code [from[i], from[i]+len[i])} lies inside {@code parts[i]}. */
+    private static void checkRanges(MemorySegment[] parts, long[] from, long[] len, int count) {
+        Objects.checkFromIndexSize(0, count, parts.length);
+        Objects.checkFromIndexSize(0, count, from.length);
+        Objects.checkFromIndexSize(0, count, len.length);
+        for (int i = 0; i < count; i++) Objects.checkFromIndexSize(from[i], len[i], parts[i].byteSize());
+    }
+
     /**
      * Points iovec {@code n} at {@code len} bytes of {@code m} from {@code from}: its own address
      * when {@link #passDirectly} allows, else the next free bytes of staging (copied in when
@@ -344,20 +352,22 @@ public abstract sealed class SocketDescriptor extends Descriptor
      * {@code io} the bytes gathered, whether that was everything, and each iovec's part and offset.
      * @return the iovec count; stops at IOV_MAX or when staging is full
      */
-    private static int gather(IoScratch io, Object[] parts, int offset, int length, long skip, boolean copyIn) {
+    private static int gather(IoScratch io, Object[] parts, long[] starts, long[] lengths, int offset, int length,
+                              long skip, boolean copyIn) {
         io.staged = 0;
         long bytes = 0;
         int n = 0;
         boolean complete = true;
         for (int i = offset, end = offset + length; i < end; i++) {
             MemorySegment m = segment(parts[i]);
-            long size = m.byteSize();
+            long base = starts == null ? 0 : starts[i];
+            long size = lengths == null ? m.byteSize() : lengths[i];
             if (skip >= size) {   // empty, or already moved by an earlier round
                 skip -= size;
                 continue;
             }
-            long from = skip;
-            long len = size - from;
+            long from = base + skip;
+            long len = size - skip;
             skip = 0;
             if (n == IoScratch.IOV_MAX) {
                 complete = false;
@@ -414,6 +424,21 @@ public abstract sealed class SocketDescriptor extends Descriptor
      */
     final long writeVector(Object[] parts, int offset, int length) throws NativeIOException {
         Objects.checkFromIndexSize(offset, length, parts.length);
+        return writeVector(parts, null, null, offset, length);
+    }
+
+    /**
+     * As {@link #writeVector(Object[], int, int)}, of the byte ranges {@code [starts[i],
+     * starts[i]+lengths[i])} of {@code parts[0..count)}: a caller that sends parts of pooled
+     * buffers makes no slice per part.
+     */
+    final long writeVector(MemorySegment[] parts, long[] starts, long[] lengths, int count) throws NativeIOException {
+        checkRanges(parts, starts, lengths, count);
+        return writeVector(parts, starts, lengths, 0, count);
+    }
+
+    private long writeVector(Object[] parts, long[] starts, long[] lengths, int offset, int length)
+            throws NativeIOException {
         checkParts(parts, offset, length, false);
         throwDeferred("sendmsg");
         long total = 0;
@@ -422,7 +447,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
         try {
             io = IoScratch.take();
             for (;;) {
-                int n = gather(io, parts, offset, length, total, true);
+                int n = gather(io, parts, starts, lengths, offset, length, total, true);
                 if (n == 0) break;
                 long r = Sys.sendmsg(fd, io.msghdr(n), MSG_NOSIGNAL);
                 if (r < 0) {
@@ -454,7 +479,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
         try {
             io = IoScratch.take();
             for (;;) {
-                int n = gather(io, parts, offset, length, total, false);
+                int n = gather(io, parts, null, null, offset, length, total, false);
                 if (n == 0) break;
                 long r = Sys.readv(fd, io.iovecs, n);
                 if (r <= 0) {

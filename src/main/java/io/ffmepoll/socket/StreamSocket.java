@@ -266,6 +266,23 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
     }
 
     /**
+     * Gathering write of byte ranges in one system call, as {@link #write(MemorySegment[], int, int)}:
+     * {@code lengths[i]} bytes of {@code srcs[i]} from offset {@code starts[i]}, for each
+     * {@code i < count}. A writer that sends parts of larger (pooled) buffers makes no slice per
+     * part. Thread-safety as every write: callable from any thread that may access the segments.
+     * {@snippet :
+     * long n = stream.write(new MemorySegment[] {header, body}, new long[] {0, 0},
+     *         new long[] {headerLength, body.byteSize()}, 2);
+     * }
+     * @return total bytes queued (possibly fewer than offered) or {@link #WOULD_BLOCK}
+     * @throws IndexOutOfBoundsException if a range lies outside its segment or {@code count}
+     *         exceeds an array
+     */
+    public long write(MemorySegment[] srcs, long[] starts, long[] lengths, int count) throws NativeIOException {
+        return writeVector(srcs, starts, lengths, count);
+    }
+
+    /**
      * Gathering write from buffers, advancing their positions by what was queued.
      * @param srcs the buffers to write
      * @param offset the first buffer to write

@@ -45,6 +45,31 @@ public final class TcpStream extends StreamSocket {
     }
 
     /**
+     * As {@link #connect(InetSocketAddress, Option.Value[])}, from {@code local}: the options are
+     * applied, then the socket is bound to {@code local} (port 0: an ephemeral port on that
+     * address), then it starts connecting. Nothing stays open if a step fails. Any thread.
+     * {@snippet :
+     * TcpStream s = TcpStream.connect(new InetSocketAddress("127.0.0.1", port),
+     *         new InetSocketAddress("127.0.0.2", 0), Option.SO_RCVBUF.of(1 << 20));
+     * }
+     * @param local a resolved address of {@code remote}'s family, or null to let connect choose
+     * @throws NativeIOException EADDRINUSE, EADDRNOTAVAIL from the bind; as the other overload
+     */
+    public static TcpStream connect(InetSocketAddress remote, InetSocketAddress local, Option.Value<?>... options)
+            throws NativeIOException {
+        if (local == null) return connect(remote, options);
+        int family = AddressCodec.family(remote);
+        if (AddressCodec.family(local) != family) {
+            throw new IllegalArgumentException("local address " + local + " is not of the family of " + remote);
+        }
+        return setUp(new TcpStream(open(family, SOCK_STREAM), family, false), s -> {
+            s.apply(options);
+            s.bindTo(local);
+            s.startConnect(remote);
+        });
+    }
+
+    /**
      * The local address; after connect it holds the ephemeral port.
      * @throws IllegalStateException if closed
      */
