@@ -384,6 +384,8 @@ public final class Connection extends Registration {
      * {@snippet :
      * c.writeAndNotify(reply).thenRun(() -> sent.increment());
      * }
+     * @param data the bytes to send; may be reused as soon as this returns
+     * @return a future completed once the kernel has every byte, or failed with the reason
      */
     public CompletableFuture<Void> writeAndNotify(MemorySegment data) {
         Objects.requireNonNull(data, "data");
@@ -400,7 +402,11 @@ public final class Connection extends Registration {
         return done;
     }
 
-    /** Sends {@code data}; as {@link #writeAndNotify(MemorySegment)}. Any thread. */
+    /**
+     * Sends {@code data}; as {@link #writeAndNotify(MemorySegment)}. Any thread.
+     * @param data the bytes to send; may be reused as soon as this returns
+     * @return as {@link #writeAndNotify(MemorySegment)}
+     */
     public CompletableFuture<Void> writeAndNotify(byte[] data) {
         return writeAndNotify(MemorySegment.ofArray(data));
     }
@@ -484,6 +490,8 @@ public final class Connection extends Registration {
      * {@snippet :
      * c.idleTimeout(Idle.READ, Duration.ofSeconds(30));   // e.g. after the request line
      * }
+     * @param kind which clock: input, output, or either
+     * @param timeout the new timeout; {@link Duration#ZERO} turns it off
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public void idleTimeout(Idle kind, Duration timeout) {
@@ -505,6 +513,8 @@ public final class Connection extends Registration {
     /**
      * The idle timeout of {@code kind} now ({@link Duration#ZERO}: off). Any thread (a snapshot
      * off the loop).
+     * @param kind which clock
+     * @return the timeout in force, {@link Duration#ZERO} when off
      */
     public Duration idleTimeout(Idle kind) {
         return Duration.ofNanos(idleNanos(kind));

@@ -153,4 +153,11 @@ public interface EventLoopMXBean {
      * @return the number of events one wait can return now
      */
     int getEventCapacity();
+
+    /**
+     * How many {@code send}/{@code sendmsg} calls the loop made to write to its connections; a
+     * gathering write is one call. With {@link #getBytesWritten()}, how well writes are gathered.
+     * @return the write calls since the loop started
+     */
+    long getWriteCalls();
 }

@@ -83,6 +83,8 @@ public interface Handler {
      *     else Handler.super.onIdle(c, kind);
      * }
      * }
+     * @param c the idle connection
+     * @param kind which timeout ran out
      */
     default void onIdle(Connection c, Idle kind) {
         c.closeIdle(kind);

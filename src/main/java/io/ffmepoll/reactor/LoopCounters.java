@@ -39,15 +39,6 @@ public record LoopCounters(int loop, long waits, long events, long epollCtls, lo
                            long handlerFailures, long waitNanos, long workNanos, int eventCapacity,
                            long writeCalls) {
 
-    /** The counters without {@code writeCalls} (0), as before that counter existed. */
-    public LoopCounters(int loop, long waits, long events, long epollCtls, long wakeupsSent,
-                        long wakeupsReceived, long tasks, long timersFired, long accepted, long connections,
-                        long bytesRead, long bytesWritten, long budgetYields, long acceptErrors,
-                        long handlerFailures, long waitNanos, long workNanos, int eventCapacity) {
-        this(loop, waits, events, epollCtls, wakeupsSent, wakeupsReceived, tasks, timersFired, accepted, connections,
-                bytesRead, bytesWritten, budgetYields, acceptErrors, handlerFailures, waitNanos, workNanos,
-                eventCapacity, 0);
-    }
 
     /**
      * Mean events per wait, 0 before the first wait.

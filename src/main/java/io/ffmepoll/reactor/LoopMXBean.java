@@ -48,4 +48,5 @@ final class LoopMXBean implements EventLoopMXBean {
     @Override public long getWorkNanos() { return c().workNanos(); }
     @Override public double getBusyFraction() { return c().busyFraction(); }
     @Override public int getEventCapacity() { return c().eventCapacity(); }
+    @Override public long getWriteCalls() { return c().writeCalls(); }
 }

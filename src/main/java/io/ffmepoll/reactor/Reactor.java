@@ -242,6 +242,8 @@ public final class Reactor implements AutoCloseable {
      *         .connect(new Client());
      * f.cancel(false);   // before it completes: closes the socket, onOpen is never called
      * }
+     * @param remote the address to connect to
+     * @return the connect's settings, ready to {@link Connector#connect connect}
      */
     public Connector connector(InetSocketAddress remote) {
         return new Connector(remote);
@@ -266,6 +268,8 @@ public final class Reactor implements AutoCloseable {
          * How long the connect may take (default {@link Duration#ZERO}: as long as the kernel
          * tries). When it runs out the socket is closed and the future fails with a
          * {@link java.net.SocketTimeoutException}.
+         * @param timeout the longest the connect may take; {@link Duration#ZERO} for no limit
+         * @return this connector
          * @throws IllegalArgumentException if negative
          */
         public Connector timeout(Duration timeout) {
@@ -274,7 +278,11 @@ public final class Reactor implements AutoCloseable {
             return this;
         }
 
-        /** The address (port 0: an ephemeral port) to bind the socket to before connecting; default: the kernel's choice. */
+        /**
+         * The address (port 0: an ephemeral port) to bind the socket to before connecting; default: the kernel's choice.
+         * @param local the local address
+         * @return this connector
+         */
         public Connector localAddress(InetSocketAddress local) {
             this.local = Objects.requireNonNull(local, "local");
             return this;
@@ -283,13 +291,20 @@ public final class Reactor implements AutoCloseable {
         /**
          * A socket option set before binding and connecting (buffer sizes must be, to shape
          * the window), after the reactor's {@code TCP_NODELAY} default, which it may override.
+         * @param option the option and its value
+         * @return this connector
          */
         public Connector option(Option.Value<?> option) {
             options.add(Objects.requireNonNull(option, "option"));
             return this;
         }
 
-        /** The loop to serve the connection (default: the reactor's next, round-robin). */
+        /**
+         * The loop to serve the connection (default: the reactor's next, round-robin).
+         * @param loop one of this reactor's loops
+         * @return this connector
+         * @throws IllegalArgumentException if {@code loop} belongs to another reactor
+         */
         public Connector loop(EventLoop loop) {
             if (loop.reactor() != Reactor.this) throw new IllegalArgumentException(loop + " is not one of this reactor's loops");
             this.loop = loop;
@@ -302,6 +317,8 @@ public final class Reactor implements AutoCloseable {
          * the option or bind failures as {@link NativeIOException}, the timeout as
          * {@link java.net.SocketTimeoutException}. Cancelling it before it completes closes the
          * socket. Any thread, loop threads included: it never waits (compose on the future there).
+         * @param handler the new connection's handler
+         * @return a future completed with the open connection, or failed with why it is not
          */
         public CompletableFuture<Connection> connect(Handler handler) {
             Objects.requireNonNull(handler, "handler");
@@ -550,6 +567,8 @@ public final class Reactor implements AutoCloseable {
          * Default {@link Idle#READ} timeout: connections that read nothing for this long hear
          * {@link Handler#onIdle}, which by default closes them (default: never; changeable per
          * connection at run time with {@link Connection#idleTimeout(Idle, Duration)}).
+         * @param timeout how long without input; {@link Duration#ZERO} for never
+         * @return this builder
          */
         public Builder readIdleTimeout(Duration timeout) {
             readIdleTimeout = Objects.requireNonNull(timeout);

@@ -274,9 +274,14 @@ public abstract sealed class StreamSocket extends SocketDescriptor permits TcpSt
      * long n = stream.write(new MemorySegment[] {header, body}, new long[] {0, 0},
      *         new long[] {headerLength, body.byteSize()}, 2);
      * }
+     * @param srcs the segments to send from
+     * @param starts where each range starts in its segment
+     * @param lengths how many bytes of each segment to send
+     * @param count how many ranges (the first {@code count} elements of each array)
      * @return total bytes queued (possibly fewer than offered) or {@link #WOULD_BLOCK}
      * @throws IndexOutOfBoundsException if a range lies outside its segment or {@code count}
      *         exceeds an array
+     * @throws NativeIOException if the kernel refuses the write (EPIPE, ECONNRESET...)
      */
     public long write(MemorySegment[] srcs, long[] starts, long[] lengths, int count) throws NativeIOException {
         return writeVector(srcs, starts, lengths, count);

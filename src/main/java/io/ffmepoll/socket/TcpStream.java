@@ -52,7 +52,10 @@ public final class TcpStream extends StreamSocket {
      * TcpStream s = TcpStream.connect(new InetSocketAddress("127.0.0.1", port),
      *         new InetSocketAddress("127.0.0.2", 0), Option.SO_RCVBUF.of(1 << 20));
      * }
+     * @param remote the address to connect to
      * @param local a resolved address of {@code remote}'s family, or null to let connect choose
+     * @param options socket options set before the bind
+     * @return the socket, connected or connecting (see {@link #finishConnect()})
      * @throws NativeIOException EADDRINUSE, EADDRNOTAVAIL from the bind; as the other overload
      */
     public static TcpStream connect(InetSocketAddress remote, InetSocketAddress local, Option.Value<?>... options)
