@@ -345,7 +345,7 @@ public final class Connection extends Registration {
             return writable;
         }
         writeOnLoop(data, null, false);
-        return writable;
+        return writable && !outputBroken;   // a discarded write says: stop producing
     }
 
     /**

@@ -60,7 +60,9 @@ class FaultRegressionTest {
                  public void onRead(Connection c, MemorySegment data) {
                      plan.begin(1, FaultPlan.IO_ERRORS, 1.0);
                      try {
-                         c.write(data);
+                         // Large enough to go out at once: a small write is held until the
+                         // callback returns, and would meet no fault there.
+                         c.write(MemorySegment.ofArray(new byte[256 * 1024]));
                      } finally {
                          plan.end();
                      }
