@@ -25,24 +25,7 @@ public final class FfmVThreadServer {
         BlockingListener server = BlockingListener.bind(
                 new InetSocketAddress(ServerMain.host(args), (int) args.number("port", 0)), 4096);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println(Poller.counters())));
-        Thread acceptor = Thread.ofVirtual().name("acceptor").start(() -> {
-            while (true) {
-                BlockingStream s;
-                try {
-                    s = server.accept();
-                } catch (IOException e) {
-                    System.err.println("accept: " + e.getMessage());
-                    continue;
-                }
-                Thread.ofVirtual().start(() -> serve(s, http));
-            }
-        });
-        ServerMain.announce(((InetSocketAddress) server.localAddress()).getPort());
-        try {
-            acceptor.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ServerMain.acceptForever(((InetSocketAddress) server.localAddress()).getPort(), server::accept, s -> serve(s, http));
     }
 
     private static void serve(BlockingStream s, boolean http) {

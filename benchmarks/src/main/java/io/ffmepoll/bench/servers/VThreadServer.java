@@ -28,24 +28,7 @@ public final class VThreadServer {
         ServerSocket server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(ServerMain.host(args), (int) args.number("port", 0)), 4096);
-        Thread acceptor = Thread.ofVirtual().name("acceptor").start(() -> {
-            while (true) {
-                Socket s;
-                try {
-                    s = server.accept();
-                } catch (IOException e) {
-                    System.err.println("accept: " + e.getMessage());
-                    continue;
-                }
-                Thread.ofVirtual().start(() -> serve(s, http));
-            }
-        });
-        ServerMain.announce(server.getLocalPort());
-        try {
-            acceptor.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ServerMain.acceptForever(server.getLocalPort(), server::accept, s -> serve(s, http));
     }
 
     private static void serve(Socket s, boolean http) {
