@@ -191,7 +191,9 @@ public abstract sealed class Descriptor implements AutoCloseable
      * the fd stays open; closing it is the caller's job. A later {@link #close()} does nothing,
      * so a try-with-resources around a detached descriptor never closes the number it gave away.
      * <p>Nothing but the fd changes hands and nothing else is undone: an epoll registration
-     * stays with the open file, and a Unix socket's bound path is not removed.
+     * stays with the open file, and a Unix socket's bound path is not removed. Detach only what
+     * you own: a socket a reactor {@code Connection}, a blocking stream or a shared server hands
+     * out through {@code socket()} belongs to that object, which would fail on its next use.
      * Thread-safe; refused while another thread's call on this descriptor is in flight, since
      * that call would use a number this object no longer owns.
      * {@snippet :
