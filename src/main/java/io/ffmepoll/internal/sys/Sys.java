@@ -251,6 +251,7 @@ public final class Sys {
      * changed. Returns 0 (timeout), 1 (the revents are in the scratch's pollfd) or -errno.
      */
     public static int pollOne(NativeScratch s, int fd, short events, long timeoutNanos) {
+        if (FAULTS != null) { long f = FAULTS.pollOne(s, fd, events, timeoutNanos); if (f != Faults.PASS) return (int) f; }
         MemorySegment p = s.pollfd;
         io.ffmepoll.internal.gen.pollfd.fd(p, fd);
         io.ffmepoll.internal.gen.pollfd.events(p, events);
@@ -267,6 +268,7 @@ public final class Sys {
 
     /** fcntl with an int argument (F_GETFD, F_SETFD, F_GETFL, F_SETFL): the result or -errno. */
     public static int fcntl(int fd, int cmd, int arg) {
+        if (FAULTS != null) { long f = FAULTS.fcntl(fd, cmd, arg); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.FCNTL.invokeExact(s.capture, fd, cmd, arg), s);
