@@ -117,7 +117,7 @@ public final class ReceivedDescriptor extends Descriptor {
     /**
      * This descriptor as a TCP connection, if it is one: an IPv4 or IPv6 {@code SOCK_STREAM}
      * TCP socket that is not listening. Connected or still connecting (then
-     * {@link TcpStream#finishConnect()} completes it). Ownership moves to the result.
+     * {@link TcpStream#finishConnect()} completes it). Ownership moves to the result. One thread at a time.
      * @return the stream, owning the fd
      * @throws IllegalArgumentException if the descriptor is something else (then it stays here)
      * @throws IllegalStateException if closed or detached
@@ -130,7 +130,7 @@ public final class ReceivedDescriptor extends Descriptor {
 
     /**
      * This descriptor as a TCP listener, if it is one: an IPv4 or IPv6 TCP socket that
-     * {@code listen(2)} was called on ({@code SO_ACCEPTCONN}). Ownership moves to the result.
+     * {@code listen(2)} was called on ({@code SO_ACCEPTCONN}). Ownership moves to the result. One thread at a time.
      * @return the listener, owning the fd
      * @throws IllegalArgumentException if the descriptor is something else (then it stays here)
      * @throws IllegalStateException if closed or detached
@@ -143,7 +143,7 @@ public final class ReceivedDescriptor extends Descriptor {
 
     /**
      * This descriptor as a UDP socket, if it is one: an IPv4 or IPv6 {@code SOCK_DGRAM} UDP
-     * socket, bound or connected or neither. Ownership moves to the result.
+     * socket, bound or connected or neither. Ownership moves to the result. One thread at a time.
      * @return the socket, owning the fd
      * @throws IllegalArgumentException if the descriptor is something else (then it stays here)
      * @throws IllegalStateException if closed or detached
@@ -156,7 +156,7 @@ public final class ReceivedDescriptor extends Descriptor {
 
     /**
      * This descriptor as a Unix domain stream, if it is one: {@code AF_UNIX}, {@code SOCK_STREAM},
-     * not listening. Ownership moves to the result.
+     * not listening. Ownership moves to the result. One thread at a time.
      * @return the stream, owning the fd
      * @throws IllegalArgumentException if the descriptor is something else (then it stays here)
      * @throws IllegalStateException if closed or detached
