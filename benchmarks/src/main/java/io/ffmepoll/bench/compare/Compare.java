@@ -127,6 +127,10 @@ public final class Compare {
                 Servers.Running srv;
                 try {
                     srv = Servers.start(impl, proto, loops, pin);
+                } catch (Servers.Unavailable e) {
+                    skipped.put(key, e.getMessage());
+                    progress("check " + key + ": skipped, " + e.getMessage());
+                    continue;
                 } catch (IOException e) {
                     skipped.put(key, e.getMessage());
                     progress("check " + key + ": FAILED to start: " + e.getMessage());
