@@ -43,7 +43,7 @@ final class Report {
             for (String impl : impls) {
                 String skip = skipped.get(impl + "/" + s.proto());
                 if (skip != null) {
-                    b.append(String.format(Locale.ROOT, "%-13s %-12s not measured: %s%n", s.name(), impl, shorten(skip, 110)));
+                    b.append(String.format(Locale.ROOT, "%-13s %-12s not measured: %s%n", s.name(), impl, shorten(skip, 200)));
                     continue;
                 }
                 if (!measured(runs, s.name(), impl)) {
