@@ -38,6 +38,10 @@ final class Report {
                 "errors", "other%", "wrk msg/s");
         b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
         for (Scenario s : scenarios) {
+            if (s.mode().equals("startup")) {
+                b.append(Startup.table(s, impls, runs, skipped));
+                continue;
+            }
             String unit = unit(runs, s.name());
             for (String impl : impls) {
                 String skip = skipped.get(impl + "/" + s.proto());
