@@ -85,8 +85,7 @@ public final class Sys {
     /** epoll_pwait2, or null where glibc predates it (2.35); the kernel may still say ENOSYS. */
     private static final class I_IPIPP {
         static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, I, P, P);
-        static final MethodHandle EPOLL_PWAIT2 = LIBC.find("epoll_pwait2")
-                .map(address -> LINKER.downcallHandle(address, SHAPE, ERRNO)).orElse(null);
+        static final MethodHandle EPOLL_PWAIT2 = LIBC.find("epoll_pwait2").isPresent() ? capturing("epoll_pwait2", SHAPE) : null;
     }
 
     private static final class I_IIPP {
