@@ -69,13 +69,14 @@ final class Startup {
             Thread.sleep((long) (SETTLE_SECONDS * 1000));
             long rss = Servers.rssBytes(pid);
             double window = (System.nanoTime() - w0) / 1e9;
-            double serverIdle = Servers.cpuSeconds(pid) - cpu;
-            double other = ((Servers.busySeconds() - machine0) - serverIdle) / (window * Servers.cpuCount()) * 100;
+            // The load generator's process does nothing meanwhile: its share is not subtracted.
+            double other = Compare.otherCpuPercent(Servers.busySeconds() - machine0, Servers.cpuSeconds(pid) - cpu, 0,
+                    window, Servers.cpuCount());
             synchronized (CLASSES) {
                 CLASSES.add(c);
             }
             return new Compare.Run(s.name(), impl, round, ms, "ms", cpu, 1, Double.NaN, Double.NaN, Double.NaN, rss,
-                    Double.NaN, 0, null, Math.max(0, other), Double.NaN, Double.NaN);
+                    Double.NaN, 0, null, other, Double.NaN, Double.NaN);
         } catch (IOException | RuntimeException e) {
             return failed(s, impl, round, "start-up run failed: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -120,6 +121,7 @@ final class Startup {
     /** The scenario's table: medians over the rounds, and ffm against nio. */
     static String table(Scenario s, List<String> impls, List<Compare.Run> runs, Map<String, String> skipped) {
         StringBuilder b = new StringBuilder();
+        StringBuilder warned = new StringBuilder();
         for (String impl : impls) {
             String skip = skipped.get(impl + "/" + s.proto());
             if (skip != null) {
@@ -132,16 +134,21 @@ final class Startup {
                 b.append(String.format(Locale.ROOT, "%-13s %-12s failed: %s%n", s.name(), impl, note));
                 continue;
             }
-            b.append(String.format(Locale.ROOT, "%-13s %-12s %14s %-7s %11s %8s %8s %8s %9s %6s%n", s.name(), impl,
+            b.append(String.format(Locale.ROOT, "%-13s %-12s %14s %-7s %11s %8s %8s %8s %9s %6s%s%n", s.name(), impl,
                     Compare.fmt(Report.median(runs, s.name(), impl, Compare.Run::throughput)), "ms",
                     Compare.fmt(Report.median(runs, s.name(), impl, Compare.Run::cpuSeconds)),
                     classes(impl, Classes::loaded), classes(impl, Classes::hidden), classes(impl, Classes::jfr),
                     Compare.fmt(Report.median(runs, s.name(), impl, r -> r.rssBytes() < 0 ? Double.NaN : r.rssBytes() / 1048576.0)),
-                    Compare.fmt(Report.median(runs, s.name(), impl, Compare.Run::otherCpuPercent))));
+                    Compare.fmt(Report.median(runs, s.name(), impl, Compare.Run::otherCpuPercent)),
+                    Report.disturbance(runs, s.name(), impl) == null ? "" : "  !"));
+            String d = Report.disturbance(runs, s.name(), impl);
+            if (d != null) warned.append("  WARNING: ").append(Report.OTHER_CPU_WARNING).append(" in ")
+                    .append(d.replace(" rounds", " rounds of " + impl)).append(" (row marked !): CPU, classes and RSS hold,"
+                            + " the ms do not\n");
         }
         String head = String.format(Locale.ROOT, "%-13s %-12s %14s %-7s %11s %8s %8s %8s %9s %6s%n", "scenario", "impl",
                 "to listening", "unit", "cpu-s then", "classes", "hidden", "jdk.jfr", "idle RSS", "other%");
-        StringBuilder all = new StringBuilder(head).append(b);
+        StringBuilder all = new StringBuilder(head).append(b).append(warned);
         all.append(String.format(Locale.ROOT, "  launch to the 'listening' line; CPU (user+system) used by then; classes loaded by"
                 + " then (-Xlog:class+load); RSS MiB after %.0f s idle; medians of the rounds%n", SETTLE_SECONDS));
         for (String other : List.of("nio", "netty")) {   // C has no JVM start to compare with
