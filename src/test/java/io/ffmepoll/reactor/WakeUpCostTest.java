@@ -2,8 +2,6 @@ package io.ffmepoll.reactor;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -72,31 +70,18 @@ class WakeUpCostTest {
 
     @Test
     void unixPingPongCostsOneWakeUpPerMessage() throws Exception {
-        Path dir = Files.createTempDirectory("wakeups");
-        Path path = dir.resolve("echo.sock");
-        try {
-            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-                try (Reactor r = Net.small().loops(1).build();
-                     Listener l = r.listen(UnixDomainSocketAddress.of(path), Echo::new);
-                     SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                    client.connect(UnixDomainSocketAddress.of(path));
-                    EventLoop loop = r.loops().get(0);
-                    ByteBuffer out = ByteBuffer.allocate(64), in = ByteBuffer.allocate(64);
-                    pingPong(client, out, in, 20);   // the accept and the first messages settle
-                    LoopCounters before = loop.counters();
-                    pingPong(client, out, in, MESSAGES);
-                    LoopCounters after = loop.counters();
-                    long waits = after.waits() - before.waits();
-                    long events = after.events() - before.events();
-                    // One wake-up per message, and a little slack for a spurious one.
-                    assertTrue(events <= MESSAGES + 4 && waits <= MESSAGES + 4, waits + " wake-ups and " + events
-                            + " events for " + MESSAGES + " AF_UNIX ping-pongs: the peer's reads woke the loop too");
-                }
-            });
-        } finally {
-            Files.deleteIfExists(path);
-            Files.deleteIfExists(dir);
-        }
+        withUnixEcho((loop, client) -> {
+            ByteBuffer out = ByteBuffer.allocate(64), in = ByteBuffer.allocate(64);
+            pingPong(client, out, in, 20);   // the accept and the first messages settle
+            LoopCounters before = loop.counters();
+            pingPong(client, out, in, MESSAGES);
+            LoopCounters after = loop.counters();
+            long waits = after.waits() - before.waits();
+            long events = after.events() - before.events();
+            // One wake-up per message, and a little slack for a spurious one.
+            assertTrue(events <= MESSAGES + 4 && waits <= MESSAGES + 4, waits + " wake-ups and " + events
+                    + " events for " + MESSAGES + " AF_UNIX ping-pongs: the peer's reads woke the loop too");
+        });
     }
 
     /**
@@ -106,6 +91,55 @@ class WakeUpCostTest {
      */
     @Test
     void unixPingPongCostsOneWakeUpPerMessageAgainAfterBackpressure() throws Exception {
+        withUnixEcho((loop, client) -> {
+            ByteBuffer out = ByteBuffer.allocate(64), in = ByteBuffer.allocate(64);
+            pingPong(client, out, in, 5);
+            LoopCounters start = loop.counters();
+            // 4 MiB sent before a byte is read back: far more than both socket buffers.
+            int total = 4 << 20;
+            Thread writer = Thread.ofPlatform().start(() -> {
+                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                try {
+                    for (int sent = 0; sent < total; sent += b.capacity()) {
+                        b.clear();
+                        while (b.hasRemaining()) client.write(b);
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (loop.counters().epollCtls() == start.epollCtls()) {   // the server's echo met a full socket
+                assertTrue(System.nanoTime() < deadline, "the echo never backed up: " + loop.counters());
+                Thread.sleep(1);
+            }
+            ByteBuffer sink = ByteBuffer.allocate(64 * 1024);
+            for (long got = 0; got < total; ) {
+                sink.clear();
+                int n = client.read(sink);
+                if (n < 0) throw new AssertionError("EOF after " + got + " bytes");
+                got += n;
+            }
+            writer.join();
+            pingPong(client, out, in, 5);
+            LoopCounters before = loop.counters();
+            long ctls = before.epollCtls() - start.epollCtls();
+            assertTrue(ctls >= 2 && ctls % 2 == 0, ctls + " epoll_ctl calls: each backpressure episode"
+                    + " should cost two (watch OUT, then drop it): " + before);
+            pingPong(client, out, in, MESSAGES);
+            LoopCounters after = loop.counters();
+            long waits = after.waits() - before.waits();
+            assertTrue(waits <= MESSAGES + 4, waits + " wake-ups for " + MESSAGES
+                    + " AF_UNIX ping-pongs after a backpressure episode: OUT is still watched");
+        });
+    }
+
+    private interface UnixEchoTest {
+        void run(EventLoop loop, SocketChannel client) throws Exception;
+    }
+
+    /** Runs {@code test} against an echo server on one loop, over a fresh AF_UNIX socket path. */
+    private static void withUnixEcho(UnixEchoTest test) throws Exception {
         Path dir = Files.createTempDirectory("wakeups");
         Path path = dir.resolve("echo.sock");
         try {
@@ -114,46 +148,7 @@ class WakeUpCostTest {
                      Listener l = r.listen(UnixDomainSocketAddress.of(path), Echo::new);
                      SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                     client.connect(UnixDomainSocketAddress.of(path));
-                    EventLoop loop = r.loops().get(0);
-                    ByteBuffer out = ByteBuffer.allocate(64), in = ByteBuffer.allocate(64);
-                    pingPong(client, out, in, 5);
-                    LoopCounters start = loop.counters();
-                    // 4 MiB sent before a byte is read back: far more than both socket buffers.
-                    int total = 4 << 20;
-                    Thread writer = Thread.ofPlatform().start(() -> {
-                        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-                        try {
-                            for (int sent = 0; sent < total; sent += b.capacity()) {
-                                b.clear();
-                                while (b.hasRemaining()) client.write(b);
-                            }
-                        } catch (Exception e) {
-                            throw new RuntimeException(e);
-                        }
-                    });
-                    long deadline = System.nanoTime() + 10_000_000_000L;
-                    while (loop.counters().epollCtls() == start.epollCtls()) {   // the server's echo met a full socket
-                        assertTrue(System.nanoTime() < deadline, "the echo never backed up: " + loop.counters());
-                        Thread.sleep(1);
-                    }
-                    ByteBuffer sink = ByteBuffer.allocate(64 * 1024);
-                    for (long got = 0; got < total; ) {
-                        sink.clear();
-                        int n = client.read(sink);
-                        if (n < 0) throw new AssertionError("EOF after " + got + " bytes");
-                        got += n;
-                    }
-                    writer.join();
-                    pingPong(client, out, in, 5);
-                    LoopCounters before = loop.counters();
-                    long ctls = before.epollCtls() - start.epollCtls();
-                    assertTrue(ctls >= 2 && ctls % 2 == 0, ctls + " epoll_ctl calls: each backpressure episode"
-                            + " should cost two (watch OUT, then drop it): " + before);
-                    pingPong(client, out, in, MESSAGES);
-                    LoopCounters after = loop.counters();
-                    long waits = after.waits() - before.waits();
-                    assertTrue(waits <= MESSAGES + 4, waits + " wake-ups for " + MESSAGES
-                            + " AF_UNIX ping-pongs after a backpressure episode: OUT is still watched");
+                    test.run(r.loops().get(0), client);
                 }
             });
         } finally {
