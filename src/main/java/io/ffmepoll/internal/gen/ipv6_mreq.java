@@ -14,22 +14,22 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * struct epoll_event {
- *     uint32_t events;
- *     epoll_data_t data;
+ * struct ipv6_mreq {
+ *     struct in6_addr ipv6mr_multiaddr;
+ *     unsigned int ipv6mr_interface;
  * }
  * }
  */
-public class epoll_event {
+public class ipv6_mreq {
 
-    epoll_event() {
+    ipv6_mreq() {
         // Should not be called directly
     }
 
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
-        Linux.align(Linux.C_INT, 1).withName("events"),
-        Linux.align(epoll_data.layout(), 1).withName("data")
-    ).withName("epoll_event");
+        in6_addr.layout().withName("ipv6mr_multiaddr"),
+        Linux.C_INT.withName("ipv6mr_interface")
+    ).withName("ipv6_mreq");
 
     /**
      * The layout of this struct
@@ -38,92 +38,92 @@ public class epoll_event {
         return $LAYOUT;
     }
 
-    private static final OfInt events$LAYOUT = (OfInt)$LAYOUT.select(groupElement("events"));
+    private static final GroupLayout ipv6mr_multiaddr$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("ipv6mr_multiaddr"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint32_t events
+     * struct in6_addr ipv6mr_multiaddr
      * }
      */
-    public static final OfInt events$layout() {
-        return events$LAYOUT;
+    public static final GroupLayout ipv6mr_multiaddr$layout() {
+        return ipv6mr_multiaddr$LAYOUT;
     }
 
-    private static final long events$OFFSET = $LAYOUT.byteOffset(groupElement("events"));
+    private static final long ipv6mr_multiaddr$OFFSET = $LAYOUT.byteOffset(groupElement("ipv6mr_multiaddr"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint32_t events
+     * struct in6_addr ipv6mr_multiaddr
      * }
      */
-    public static final long events$offset() {
-        return events$OFFSET;
+    public static final long ipv6mr_multiaddr$offset() {
+        return ipv6mr_multiaddr$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint32_t events
+     * struct in6_addr ipv6mr_multiaddr
      * }
      */
-    public static int events(MemorySegment struct) {
-        return struct.get(events$LAYOUT, events$OFFSET);
+    public static MemorySegment ipv6mr_multiaddr(MemorySegment struct) {
+        return struct.asSlice(ipv6mr_multiaddr$OFFSET, ipv6mr_multiaddr$LAYOUT.byteSize());
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint32_t events
+     * struct in6_addr ipv6mr_multiaddr
      * }
      */
-    public static void events(MemorySegment struct, int fieldValue) {
-        struct.set(events$LAYOUT, events$OFFSET, fieldValue);
+    public static void ipv6mr_multiaddr(MemorySegment struct, MemorySegment fieldValue) {
+        MemorySegment.copy(fieldValue, 0L, struct, ipv6mr_multiaddr$OFFSET, ipv6mr_multiaddr$LAYOUT.byteSize());
     }
 
-    private static final GroupLayout data$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("data"));
+    private static final OfInt ipv6mr_interface$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ipv6mr_interface"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * epoll_data_t data
+     * unsigned int ipv6mr_interface
      * }
      */
-    public static final GroupLayout data$layout() {
-        return data$LAYOUT;
+    public static final OfInt ipv6mr_interface$layout() {
+        return ipv6mr_interface$LAYOUT;
     }
 
-    private static final long data$OFFSET = $LAYOUT.byteOffset(groupElement("data"));
+    private static final long ipv6mr_interface$OFFSET = $LAYOUT.byteOffset(groupElement("ipv6mr_interface"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * epoll_data_t data
+     * unsigned int ipv6mr_interface
      * }
      */
-    public static final long data$offset() {
-        return data$OFFSET;
+    public static final long ipv6mr_interface$offset() {
+        return ipv6mr_interface$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * epoll_data_t data
+     * unsigned int ipv6mr_interface
      * }
      */
-    public static MemorySegment data(MemorySegment struct) {
-        return struct.asSlice(data$OFFSET, data$LAYOUT.byteSize());
+    public static int ipv6mr_interface(MemorySegment struct) {
+        return struct.get(ipv6mr_interface$LAYOUT, ipv6mr_interface$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * epoll_data_t data
+     * unsigned int ipv6mr_interface
      * }
      */
-    public static void data(MemorySegment struct, MemorySegment fieldValue) {
-        MemorySegment.copy(fieldValue, 0L, struct, data$OFFSET, data$LAYOUT.byteSize());
+    public static void ipv6mr_interface(MemorySegment struct, int fieldValue) {
+        struct.set(ipv6mr_interface$LAYOUT, ipv6mr_interface$OFFSET, fieldValue);
     }
 
     /**
