@@ -117,12 +117,14 @@ class BlockingStreamTest {
     /**
      * The byte[] reads and writes (what InputStream and OutputStream use) copy through native
      * staging; they used to wrap the array in a heap segment and a slice of it on every call,
-     * objects that escaped into the staging code: 288 bytes of garbage per echo round trip.
-     * Measured once the calls are compiled: windows of round trips are repeated (bounded) until
-     * one allocates under a byte per round trip on average.
+     * objects that escaped into the socket's staging code: 288 bytes of garbage per echo round
+     * trip (two reads, two writes), however long the code ran. Now the array is copied directly;
+     * all that may remain is the native slice per call, which the JIT removes when it inlines the
+     * call (0 bytes alone, 160 after other tests have bent the shared profiles). Windows of round
+     * trips are repeated (bounded) until one allocates less than wrapping the arrays costs.
      */
     @Test
-    void heapArrayReadsAndWritesAllocateNothingPerCall() throws Exception {
+    void heapArrayReadsAndWritesDoNotWrapTheArrayInSegmentsPerCall() throws Exception {
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (BlockingListener l = BlockingListener.bind(LOOPBACK, 1)) {
@@ -145,9 +147,9 @@ class BlockingStreamTest {
                         assertEquals((byte) i, buffer[0]);
                     }
                     best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
-                    if (best < rounds) break;
+                    if (best < 200L * rounds) break;
                 }
-                assertTrue(best < rounds, "fewest bytes allocated in " + rounds + " echo round trips: " + best
+                assertTrue(best < 200L * rounds, "fewest bytes allocated in " + rounds + " echo round trips: " + best
                         + " (" + best / rounds + " per round trip)");
             }
         }
