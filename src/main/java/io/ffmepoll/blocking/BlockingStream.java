@@ -2,6 +2,7 @@ package io.ffmepoll.blocking;
 
 import io.ffmepoll.epoll.Descriptor;
 import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.sys.IoScratch;
 import io.ffmepoll.socket.Option;
 import io.ffmepoll.socket.StreamSocket;
 import io.ffmepoll.socket.TcpStream;
@@ -12,6 +13,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
@@ -198,8 +200,16 @@ public final class BlockingStream extends Blocking {
      * @throws NativeIOException ECONNRESET and other socket errors
      */
     public int read(MemorySegment dst) throws IOException {
-        long size = dst.byteSize();
-        if (size == 0) return 0;
+        return read(dst, null, 0, (int) Math.min(dst.byteSize(), Integer.MAX_VALUE));
+    }
+
+    /**
+     * The one read loop: into {@code dst}, or when {@code array} is not null, into
+     * {@code array[offset, offset+length)} through staging ({@link #stagedRead}).
+     */
+    private int read(MemorySegment dst, byte[] array, int offset, int length) throws IOException {
+        if (length == 0) return 0;
+        long size = array == null ? dst.byteSize() : Math.min(length, IoScratch.STAGING_SIZE);
         long deadline = 0;
         for (;;) {
             ensureOpen();
@@ -211,7 +221,7 @@ public final class BlockingStream extends Blocking {
             } else {
                 int n;
                 try {
-                    n = stream.read(dst);
+                    n = array == null ? stream.read(dst) : stagedRead(array, offset, (int) size);
                 } catch (IllegalStateException e) {
                     throw closedOr(e);
                 }
@@ -242,7 +252,38 @@ public final class BlockingStream extends Blocking {
      */
     public int read(byte[] dst, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, dst.length);
-        return read(MemorySegment.ofArray(dst).asSlice(offset, length));
+        return read(null, dst, offset, length);
+    }
+
+    /*
+     * Heap arrays are staged here, one pooled staging area per system call, taken and given
+     * back around that call alone (never held while parked, so idle connections hold none).
+     * Unlike wrapping the array in a heap segment for the socket's own staging, this allocates
+     * nothing per call: the native slice passed down is scalar-replaced, and the copies take
+     * the array itself.
+     */
+
+    /** One recv of at most {@code length} (at most the staging size) bytes into {@code dst[offset...]}. */
+    private int stagedRead(byte[] dst, int offset, int length) throws NativeIOException {
+        IoScratch io = IoScratch.take();
+        try {
+            int n = stream.read(io.staging.asSlice(0, length));
+            if (n > 0) MemorySegment.copy(io.staging, ValueLayout.JAVA_BYTE, 0, dst, offset, n);
+            return n;
+        } finally {
+            io.release();
+        }
+    }
+
+    /** One send of at most {@code length} (at most the staging size) bytes from {@code src[offset...]}. */
+    private int stagedWrite(byte[] src, int offset, int length) throws NativeIOException {
+        IoScratch io = IoScratch.take();
+        try {
+            MemorySegment.copy(src, offset, io.staging, ValueLayout.JAVA_BYTE, 0, length);
+            return stream.write(io.staging.asSlice(0, length));
+        } finally {
+            io.release();
+        }
     }
 
     /**
@@ -271,14 +312,22 @@ public final class BlockingStream extends Blocking {
      * @throws NativeIOException EPIPE after the peer closed, ECONNRESET
      */
     public void write(MemorySegment src) throws IOException {
-        long size = src.byteSize();
+        write(src, null, 0, src.byteSize());
+    }
+
+    /**
+     * The one write loop: all of {@code src}, or when {@code array} is not null, all of
+     * {@code array[offset, offset+size)} through staging, a staging area at a time.
+     */
+    private void write(MemorySegment src, byte[] array, int offset, long size) throws IOException {
         long done = 0;
         while (done < size) {
             ensureOpen();
             int seq = writeSeq;
             int n;
             try {
-                n = stream.write(done == 0 ? src : src.asSlice(done));
+                n = array != null ? stagedWrite(array, offset + (int) done, (int) Math.min(size - done, IoScratch.STAGING_SIZE))
+                        : stream.write(done == 0 ? src : src.asSlice(done));
             } catch (IllegalStateException e) {
                 throw closedOr(e);
             }
@@ -306,7 +355,7 @@ public final class BlockingStream extends Blocking {
      */
     public void write(byte[] src, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, src.length);
-        write(MemorySegment.ofArray(src).asSlice(offset, length));
+        write(null, src, offset, length);
     }
 
     /**

@@ -112,6 +112,69 @@ class BlockingStreamTest {
         return fail("expected the call to fail, it returned " + f.getNow(null));
     }
 
+    // ---- heap arrays: staged without allocating per call
+
+    /**
+     * The byte[] reads and writes (what InputStream and OutputStream use) copy through native
+     * staging; they used to wrap the array in a heap segment and a slice of it on every call,
+     * objects that escaped into the socket's staging code: 288 bytes of garbage per echo round
+     * trip (two reads, two writes), however long the code ran. Now the array is copied directly;
+     * all that may remain is the native slice per call, which the JIT removes when it inlines the
+     * call (0 bytes alone, 160 after other tests have bent the shared profiles). Windows of round
+     * trips are repeated (bounded) until one allocates less than wrapping the arrays costs.
+     */
+    @Test
+    void heapArrayReadsAndWritesDoNotWrapTheArrayInSegmentsPerCall() throws Exception {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (BlockingListener l = BlockingListener.bind(LOOPBACK, 1)) {
+            BlockingStream[] p = pair(l);
+            try (BlockingStream c = p[0]; BlockingStream s = p[1]) {
+                byte[] message = new byte[64];
+                byte[] buffer = new byte[16 * 1024];
+                int rounds = 2_000;
+                long best = Long.MAX_VALUE;
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                for (int window = 0; window < 200 && System.nanoTime() < end; window++) {
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < rounds; i++) {
+                        message[0] = (byte) i;
+                        c.write(message, 0, message.length);
+                        int n = s.read(buffer, 0, buffer.length);
+                        assertEquals(message.length, n);
+                        s.write(buffer, 0, n);
+                        assertEquals(message.length, c.read(buffer, 0, message.length));
+                        assertEquals((byte) i, buffer[0]);
+                    }
+                    best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+                    if (best < 200L * rounds) break;
+                }
+                assertTrue(best < 200L * rounds, "fewest bytes allocated in " + rounds + " echo round trips: " + best
+                        + " (" + best / rounds + " per round trip)");
+            }
+        }
+    }
+
+    /** A byte[] write over several staging areas, parking on a full buffer between them, arrives whole and in order. */
+    @Test
+    void aHeapWriteLargerThanTheStagingAreaArrivesWhole() throws Exception {
+        try (BlockingListener l = BlockingListener.bind(LOOPBACK, 1)) {
+            BlockingStream[] p = pair(l);
+            try (BlockingStream c = p[0]; BlockingStream s = p[1]) {
+                byte[] data = new byte[5 * io.ffmepoll.internal.sys.IoScratch.STAGING_SIZE + 7];
+                new SplittableRandom(5).nextBytes(data);
+                CompletableFuture<Object> w = virtual(() -> {
+                    c.outputStream().write(data);
+                    c.shutdownOutput();
+                    return null;
+                });
+                byte[] got = s.inputStream().readAllBytes();
+                w.get(10, TimeUnit.SECONDS);
+                assertArrayEquals(data, got);
+            }
+        }
+    }
+
     // ---- many virtual threads, 0 epoll_ctl per message
 
     @Test
