@@ -32,7 +32,7 @@ public final class Compare {
     record Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
                long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
                long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99,
-               long listenOverflows) {
+               long listenOverflows, long connectsRetried) {
 
         double cpuPerUnit(Scenario s) {
             if (messages <= 0) return Double.NaN;
@@ -213,7 +213,7 @@ public final class Compare {
             srv = Servers.start(impl, s.proto(), loops, pin, List.of(), s.serverArgs(), 30);
         } catch (IOException e) {
             return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage(),
-                    Double.NaN, Double.NaN, Double.NaN, -1);
+                    Double.NaN, Double.NaN, Double.NaN, -1, -1);
         }
         long pid = srv.pid();
         long rssBase = Servers.rssBytes(pid);
@@ -224,6 +224,7 @@ public final class Compare {
         long[] wall = new long[2];
         long[] rss = {-1, -1};
         long[] overflows = {-1, -1};
+        long[] retried = {-1};
         LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", srv.port(), s.proto(), s.mode(), s.conns(), s.idle(),
                 Math.max(1, s.size()), s.depth(), s.rate(), Math.max(warmup, s.minWarmup()), duration, s.bytes());
         String note = null;
@@ -257,6 +258,11 @@ public final class Compare {
                 }
 
                 @Override
+                public void connectsRetried(long count) {
+                    retried[0] = count;
+                }
+
+                @Override
                 public void measureEnd() {
                     cpu[1] = Servers.cpuSeconds(pid);
                     overflows[1] = Servers.listenOverflows();
@@ -283,7 +289,7 @@ public final class Compare {
             if (stop != null) warnings.computeIfAbsent(impl + "/" + s.proto(), k -> new ArrayList<>()).add(stop);
         }
         if (res == null) {
-            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN, Double.NaN, -1);
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN, Double.NaN, -1, -1);
         }
         double perIdle = s.idle() > 0 && rss[0] > 0 ? (rss[0] - rssBase) / (double) s.idle() : Double.NaN;
         if (res.firstError() != null) note = res.firstError();
@@ -291,8 +297,12 @@ public final class Compare {
         if (wrkNote != null) note = note == null ? wrkNote : note + "; " + wrkNote;
         // Counted machine-wide by the kernel: another process's overflow in the window counts too.
         long listenOverflows = overflows[0] >= 0 && overflows[1] >= 0 ? overflows[1] - overflows[0] : -1;
+        if (retried[0] > 0) {
+            String o = retried[0] + " connect(s) retried after a dropped SYN";
+            note = note == null ? o : note + "; " + o;
+        }
         if (listenOverflows > 0) {
-            String o = listenOverflows + " listen-queue overflow(s)";
+            String o = listenOverflows + " listen-queue overflow(s) machine-wide";
             note = note == null ? o : note + "; " + o;
         }
         // CPU used on the machine in the window by anything but the server and this process,
@@ -304,7 +314,7 @@ public final class Compare {
         return new Run(s.name(), impl, round, res.throughput(), res.unit(), cpu[1] - cpu[0], res.messages(),
                 res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note, Math.max(0, other) * 100,
                 wrkResult == null ? Double.NaN : wrkResult.throughput(), wrkResult == null ? Double.NaN : wrkResult.p99us(),
-                listenOverflows);
+                listenOverflows, retried[0]);
     }
 
     static String fmt(double v) {

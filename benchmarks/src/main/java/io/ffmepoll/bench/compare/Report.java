@@ -112,14 +112,17 @@ final class Report {
 
     /** For a storm: each implementation's time, server CPU and listen-queue overflows. */
     private static String storm(List<Compare.Run> runs, Scenario s, List<String> impls) {
-        StringBuilder b = new StringBuilder("  storm (medians; overflows summed over the rounds, counted machine-wide):\n");
+        StringBuilder b = new StringBuilder("  storm (medians; summed over the rounds: connects that took >= 1 s, i.e. lost their SYN,"
+                + " and the kernel's listen-queue overflows, counted machine-wide so other processes' count too):\n");
         ToDoubleFunction<Compare.Run> seconds = r -> r.throughput() > 0 ? r.messages() / r.throughput() : Double.NaN;
         for (String impl : impls) {
             if (!measured(runs, s.name(), impl)) continue;
             long overflows = runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
                     .mapToLong(Compare.Run::listenOverflows).filter(o -> o >= 0).sum();
-            b.append(String.format(Locale.ROOT, "    %-13s %7.2f s  server CPU %6.2f s  listen overflows %d%n", impl,
-                    median(runs, s.name(), impl, seconds), median(runs, s.name(), impl, Compare.Run::cpuSeconds), overflows));
+            long retried = runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
+                    .mapToLong(Compare.Run::connectsRetried).filter(o -> o >= 0).sum();
+            b.append(String.format(Locale.ROOT, "    %-13s %7.2f s  server CPU %6.2f s  SYNs lost %d  listen overflows %d%n", impl,
+                    median(runs, s.name(), impl, seconds), median(runs, s.name(), impl, Compare.Run::cpuSeconds), retried, overflows));
         }
         if (measured(runs, s.name(), "ffm") && measured(runs, s.name(), "nio")) {
             b.append(String.format(Locale.ROOT, "    ffm/nio time %.2fx%n",
