@@ -1,9 +1,10 @@
 package io.ffmepoll.internal.sys;
 
-import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 /**
  * The one definition of {@code struct epoll_event}'s layout.
@@ -14,36 +15,25 @@ import java.lang.foreign.ValueLayout;
  * } __EPOLL_PACKED;         // packed on x86-64 only
  * </pre>
  * glibc packs the struct on x86-64 (12 bytes, {@code data} at offset 4) so that 32- and 64-bit
- * processes share one ABI; every other 64-bit architecture uses natural alignment (16 bytes,
- * {@code data} at offset 8). jextract generated the bindings on one machine, so its
- * {@code epoll_event} layout is that machine's; this class chooses by {@code os.arch} instead,
- * and {@code Epoll} proves the choice against the running kernel with a round trip at start-up.
+ * processes share one ABI; aarch64 uses natural alignment (16 bytes, {@code data} at offset 8).
+ * The layout is the one jextract generated from this architecture's own headers
+ * ({@link Arch#epollEvent()}), and {@code Epoll} proves it against the running kernel with a
+ * round trip at start-up.
  */
 public final class EpollEventLayout {
 
-    /** True where glibc declares the struct packed. */
-    public static final boolean PACKED = isPacked(System.getProperty("os.arch"));
+    /** The struct, as this architecture's headers declare it. */
+    public static final GroupLayout LAYOUT = Arch.current().epollEvent();
     /** Bytes per event. */
-    public static final long SIZE = PACKED ? 12 : 16;
+    public static final long SIZE = LAYOUT.byteSize();
     /** Offset of {@code events}. */
-    public static final long EVENTS_OFFSET = 0;
+    public static final long EVENTS_OFFSET = LAYOUT.byteOffset(groupElement("events"));
     /** Offset of {@code data.u64}. */
-    public static final long DATA_OFFSET = PACKED ? 4 : 8;
-    /** {@code data.u64} as the arch places it (unaligned on x86-64). */
+    public static final long DATA_OFFSET = LAYOUT.byteOffset(groupElement("data"));
+    /** {@code data.u64}, unaligned so one access works packed (x86-64) and aligned. */
     public static final ValueLayout.OfLong DATA = ValueLayout.JAVA_LONG_UNALIGNED;
-    /** The struct, for documentation and for sizing arrays. */
-    public static final StructLayout LAYOUT = PACKED
-            ? MemoryLayout.structLayout(ValueLayout.JAVA_INT.withName("events"),
-                    ValueLayout.JAVA_LONG_UNALIGNED.withName("data")).withName("epoll_event")
-            : MemoryLayout.structLayout(ValueLayout.JAVA_INT.withName("events"),
-                    MemoryLayout.paddingLayout(4),
-                    ValueLayout.JAVA_LONG.withName("data")).withName("epoll_event");
 
     private EpollEventLayout() {}
-
-    static boolean isPacked(String arch) {
-        return arch.equals("amd64") || arch.equals("x86_64");
-    }
 
     /** Writes one event at {@code index} of {@code array}. */
     public static void set(MemorySegment array, long index, int events, long data) {

@@ -10,6 +10,9 @@ import java.lang.foreign.MemorySegment;
  * the generated bindings' static initializer, where it surfaces as a bare
  * {@link ExceptionInInitializerError}. So each public class a program can touch first calls
  * {@link #check()} from its own static initializer, before anything reaches the bindings.
+ * <p>The same gate first refuses an architecture the library has no bindings for
+ * ({@link Arch#current()}), before anything reaches the JDK's linker, which itself chooses its
+ * calling convention by {@code os.arch}.
  */
 public final class NativeAccess {
 
@@ -19,15 +22,18 @@ public final class NativeAccess {
     private NativeAccess() {}
 
     /**
-     * Returns if this module may call restricted methods; otherwise throws.
+     * Returns if the library has bindings for this architecture and this module may call
+     * restricted methods; otherwise throws.
      * <p>An {@link Error}, not the JDK's {@link IllegalCallerException}: thrown from a static
      * initializer, an exception would be wrapped in {@link ExceptionInInitializerError} again,
      * while an error reaches the caller as it is. Thread-safe.
+     * @throws UnsatisfiedLinkError naming {@code os.arch} where the library has no bindings for it
      * @throws IllegalAccessError naming {@code --enable-native-access=io.ffmepoll} (module
      *         path) or {@code --enable-native-access=ALL-UNNAMED} (class path), with the JDK's
      *         {@link IllegalCallerException} as its cause
      */
     public static void check() {
+        Arch.current();
         Module module = NativeAccess.class.getModule();
         if (granted || module.isNativeAccessEnabled()) return;
         try {

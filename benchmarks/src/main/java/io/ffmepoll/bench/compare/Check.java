@@ -175,20 +175,28 @@ public final class Check {
         return new String(b, from, to - from, StandardCharsets.ISO_8859_1).replace("\r", "\\r").replace("\n", "\\n");
     }
 
-    /** {@code bench check --impl I [--proto P]}: starts the server, checks it, stops it. */
+    /**
+     * {@code bench check --impl I [--proto P]}: starts the server, checks it, stops it. Exits 0 when
+     * every check passed, 1 when one failed, 3 when the implementation cannot run on this machine.
+     */
     public static void main(String[] argv) throws Exception {
         Args a = new Args(argv);
         String impl = a.get("impl", null);
         if (impl == null) {
-            System.err.println("bench check: --impl ffm|nio|netty|vthreads|ffm-vthreads|c is required");
+            System.err.println("bench check: --impl ffm|ffm-shared|nio|netty|netty-uring|vthreads|ffm-vthreads|c is required");
             System.exit(2);
         }
         List<String> protos = a.get("proto", null) == null ? List.of("echo", "http") : List.of(a.get("proto", ""));
         boolean ok = true;
+        boolean unavailable = false;
         for (String proto : protos) {
             Servers.Running srv;
             try {
                 srv = Servers.start(impl, proto, (int) a.number("loops", 1), false);
+            } catch (Servers.Unavailable e) {
+                System.out.println(impl + " " + proto + ": not available here (" + e.getMessage() + ")");
+                unavailable = true;
+                continue;
             } catch (IOException e) {
                 System.out.println(impl + " " + proto + ": FAIL (" + e.getMessage() + ")");
                 ok = false;
@@ -204,6 +212,6 @@ public final class Check {
                 srv.stop();
             }
         }
-        System.exit(ok ? 0 : 1);
+        System.exit(!ok ? 1 : unavailable ? io.ffmepoll.bench.servers.NettyServer.UNAVAILABLE : 0);
     }
 }

@@ -1,6 +1,7 @@
 package io.ffmepoll.bench.compare;
 
 import io.ffmepoll.bench.common.Args;
+import io.ffmepoll.bench.common.Results;
 import io.ffmepoll.bench.load.LoadGen;
 import io.ffmepoll.bench.load.TlsLoad;
 import io.ffmepoll.bench.load.Wrk;
@@ -22,17 +23,29 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the comparison matrix: every implementation checked, then each scenario run against each
  * implementation, in an order that rotates every round, with the server on CPU 0 and this process
- * (the load generator) on CPU 1. Prints medians, writes results/&lt;time&gt;.csv and .svg.
+ * (the load generator) on CPU 1. Prints medians, writes &lt;time&gt;.csv, .svg and .txt where
+ * {@link Results#dir} says (target/results unless {@code --keep} or {@code --out DIR}).
  */
 public final class Compare {
 
     static final List<String> DEFAULT_SCENARIOS = List.of("echo-50-64", "http-pipe16");
 
-    /** One measured run. */
+    /**
+     * One measured run. {@code listenOverflows}: the kernel's machine-wide count in the window;
+     * {@code connectsRetried}: a storm's connects that lost their SYN; -1 where not measured.
+     */
     record Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
                long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
                long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99,
                long listenOverflows, long connectsRetried) {
+
+        /** A run that measured no storm figures. */
+        Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
+            long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
+            long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99) {
+            this(scenario, impl, round, throughput, unit, cpuSeconds, messages, p50, p99, p999, rssBytes, bytesPerIdle,
+                    errors, note, otherCpuPercent, wrkThroughput, wrkP99, -1, -1);
+        }
 
         double cpuPerUnit(Scenario s) {
             if (messages <= 0) return Double.NaN;
@@ -71,6 +84,7 @@ public final class Compare {
         // wrk, where installed, measures every HTTP closed-loop run a second time as a cross-check.
         boolean wrk = Wrk.available() && !a.flag("no-wrk");
         Compare c = new Compare(scenarios, impls, rounds, loops, warmup, duration, pin, wrk);
+        c.resultsDir = Results.dir(a, Path.of(Servers.home()));
         c.quietThreshold = a.decimal("quiet", Double.POSITIVE_INFINITY);
         c.retries = (int) a.number("retries", 2);
         c.run();
@@ -87,6 +101,7 @@ public final class Compare {
     /** Runs with more foreign CPU than this (percent) are repeated; infinite = never. */
     private double quietThreshold = Double.POSITIVE_INFINITY;
     private int retries = 2;
+    private Path resultsDir = Results.dir(new Args(new String[0]), Path.of(Servers.home()));
     private final Map<String, String> skipped = new LinkedHashMap<>();
     private final Map<String, List<String>> warnings = new LinkedHashMap<>();
     private final List<Run> runs = new ArrayList<>();
@@ -128,6 +143,10 @@ public final class Compare {
                 Servers.Running srv;
                 try {
                     srv = Servers.start(impl, proto, loops, pin);
+                } catch (Servers.Unavailable e) {
+                    skipped.put(key, e.getMessage());
+                    progress("check " + key + ": skipped, " + e.getMessage());
+                    continue;
                 } catch (IOException e) {
                     skipped.put(key, e.getMessage());
                     progress("check " + key + ": FAILED to start: " + e.getMessage());
@@ -179,7 +198,7 @@ public final class Compare {
         // 3. report
         String table = Report.table(scenarios, impls, runs, skipped, warnings);
         System.out.println(table);
-        Path dir = Path.of(Servers.home(), "results");
+        Path dir = resultsDir;
         Files.createDirectories(dir);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path csv = dir.resolve(stamp + ".csv");
@@ -187,8 +206,8 @@ public final class Compare {
         Path svg = dir.resolve(stamp + ".svg");
         Files.writeString(svg, Report.svg(scenarios, impls, runs, stamp), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(stamp + ".txt"), table + "\n", StandardCharsets.UTF_8);
-        progress(String.format(Locale.ROOT, "compare: wrote %s, %s and .txt in %.0f s", csv, svg.getFileName(),
-                (System.nanoTime() - t0) / 1e9));
+        progress(String.format(Locale.ROOT, "compare: wrote %s, %s and .txt in %.0f s%s", csv, svg.getFileName(),
+                (System.nanoTime() - t0) / 1e9, Results.hint(dir, Path.of(Servers.home()))));
     }
 
     private void checkFdLimit() {
@@ -213,7 +232,7 @@ public final class Compare {
             srv = Servers.start(impl, s.proto(), loops, pin, List.of(), s.serverArgs(), 30);
         } catch (IOException e) {
             return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, e.getMessage(),
-                    Double.NaN, Double.NaN, Double.NaN, -1, -1);
+                    Double.NaN, Double.NaN, Double.NaN);
         }
         long pid = srv.pid();
         long rssBase = Servers.rssBytes(pid);
@@ -289,7 +308,7 @@ public final class Compare {
             if (stop != null) warnings.computeIfAbsent(impl + "/" + s.proto(), k -> new ArrayList<>()).add(stop);
         }
         if (res == null) {
-            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN, Double.NaN, -1, -1);
+            return new Run(s.name(), impl, round, 0, "-", Double.NaN, 0, 0, 0, 0, -1, Double.NaN, 1, note, Double.NaN, Double.NaN, Double.NaN);
         }
         double perIdle = s.idle() > 0 && rss[0] > 0 ? (rss[0] - rssBase) / (double) s.idle() : Double.NaN;
         if (res.firstError() != null) note = res.firstError();
@@ -305,16 +324,24 @@ public final class Compare {
             String o = listenOverflows + " listen-queue overflow(s) machine-wide";
             note = note == null ? o : note + "; " + o;
         }
-        // CPU used on the machine in the window by anything but the server and this process,
-        // as a share of all CPUs: the noise that other work put into this run.
-        double windowSecs = (wall[1] - wall[0]) / 1e9;
-        double other = windowSecs > 0
-                ? ((machine[1] - machine[0]) - (cpu[1] - cpu[0]) - (self[1] - self[0])) / (windowSecs * Servers.cpuCount())
-                : Double.NaN;
+        double other = otherCpuPercent(machine[1] - machine[0], cpu[1] - cpu[0], self[1] - self[0],
+                (wall[1] - wall[0]) / 1e9, Servers.cpuCount());
         return new Run(s.name(), impl, round, res.throughput(), res.unit(), cpu[1] - cpu[0], res.messages(),
-                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note, Math.max(0, other) * 100,
+                res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note, other,
                 wrkResult == null ? Double.NaN : wrkResult.throughput(), wrkResult == null ? Double.NaN : wrkResult.p99us(),
                 listenOverflows, retried[0]);
+    }
+
+    /**
+     * CPU used on the machine in a window by anything but the server and this process (the load
+     * generator), as a percentage of all CPUs: the noise that other work put into a run. Arguments
+     * are CPU-seconds over the window (machine: all CPUs' busy time from /proc/stat), the window's
+     * length in seconds and the number of CPUs; NaN when the window is empty.
+     */
+    static double otherCpuPercent(double machineBusy, double server, double loadGenerator, double windowSecs, int cpus) {
+        if (!(windowSecs > 0) || cpus <= 0) return Double.NaN;
+        double other = (machineBusy - server - loadGenerator) / (windowSecs * cpus);
+        return Math.max(0, other) * 100;
     }
 
     static String fmt(double v) {

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Servers {
 
-    static final List<String> IMPLS = List.of("ffm", "ffm-shared", "nio", "netty", "vthreads", "ffm-vthreads", "c");
+    static final List<String> IMPLS = List.of("ffm", "ffm-shared", "nio", "netty", "netty-uring", "vthreads", "ffm-vthreads", "c");
     /** The implementations with a TLS echo server ({@code --proto echo --tls}): the protocol {@code tls-echo}. */
     static final List<String> TLS_IMPLS = List.of("ffm", "netty");
     private static int nextPort = 21000;
@@ -91,13 +91,14 @@ public final class Servers {
             case "ffm-shared" -> "io.ffmepoll.bench.ffm.FfmSharedServer";
             case "nio" -> "io.ffmepoll.bench.servers.NioServer";
             case "netty" -> "io.ffmepoll.bench.servers.NettyServer";
+            case "netty-uring" -> "io.ffmepoll.bench.servers.NettyUringServer";
             case "vthreads", "ffm-vthreads" -> {
                 cmd.add("-Djdk.virtualThreadScheduler.parallelism=" + loops);
                 cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=256");
                 yield impl.equals("vthreads") ? "io.ffmepoll.bench.servers.VThreadServer"
                         : "io.ffmepoll.bench.servers.FfmVThreadServer";
             }
-            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "' (ffm|ffm-shared|nio|netty|vthreads|ffm-vthreads|c)");
+            default -> throw new IllegalArgumentException("unknown implementation '" + impl + "' (ffm|ffm-shared|nio|netty|netty-uring|vthreads|ffm-vthreads|c)");
         };
         cmd.add("-cp");
         cmd.add(cp);
@@ -105,6 +106,19 @@ public final class Servers {
         cmd.addAll(Arrays.asList(args));
         cmd.addAll(serverArgs);
         return cmd;
+    }
+
+    /**
+     * A server that cannot run on this machine at all (its transport is not offered: exit status
+     * {@link io.ffmepoll.bench.servers.NettyServer#UNAVAILABLE}); the message is the server's own
+     * one-sentence reason.
+     */
+    public static final class Unavailable extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String reason) {
+            super(reason);
+        }
     }
 
     static boolean canPin() {
@@ -177,6 +191,9 @@ public final class Servers {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
                 if (line != null && line.startsWith("listening")) return new Running(impl, proto, p, port, log);
                 if (line == null && !p.isAlive()) {
+                    if (p.exitValue() == io.ffmepoll.bench.servers.NettyServer.UNAVAILABLE) {
+                        throw new Unavailable(lastLine(log).replaceFirst("^: ", ""));
+                    }
                     throw new IOException(impl + " server exited with status " + p.exitValue() + " before listening"
                             + lastLine(log));
                 }

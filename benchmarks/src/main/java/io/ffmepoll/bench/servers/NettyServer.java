@@ -13,19 +13,28 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * Netty's JNI epoll transport with K event loops shared by the listener and the connections
+ * Netty's JNI epoll transport ({@code bench serve --impl netty}) or its io_uring transport
+ * ({@code --impl netty-uring}: {@link NettyUringServer}), with K event loops shared by the listener and the connections
  * (so K=1 is one thread doing everything, like the other servers). Echo writes the received
  * buffer back; HTTP parses with the shared {@link HttpHello} rules. Reading pauses while the
  * channel is not writable so memory stays bounded.
@@ -34,14 +43,75 @@ import java.nio.ByteBuffer;
  */
 public final class NettyServer {
 
+    /**
+     * Exit status of a server whose transport this kernel or container does not offer; its one
+     * line on stderr says why, and {@code bench compare} lists it as not measured for that reason.
+     */
+    public static final int UNAVAILABLE = 3;
+
+    /** One of Netty's native transports: the event-loop handler and the listening channel type. */
+    enum Transport {
+        EPOLL("epoll", Epoll::isAvailable, Epoll::unavailabilityCause, EpollIoHandler::newFactory,
+                EpollServerSocketChannel.class),
+        IO_URING("io_uring", IoUring::isAvailable, IoUring::unavailabilityCause, IoUringIoHandler::newFactory,
+                IoUringServerSocketChannel.class);
+
+        final String name;
+        final java.util.function.BooleanSupplier available;
+        final java.util.function.Supplier<Throwable> cause;
+        final java.util.function.Supplier<IoHandlerFactory> factory;
+        final Class<? extends ServerChannel> channel;
+
+        Transport(String name, java.util.function.BooleanSupplier available, java.util.function.Supplier<Throwable> cause,
+                  java.util.function.Supplier<IoHandlerFactory> factory, Class<? extends ServerChannel> channel) {
+            this.name = name;
+            this.available = available;
+            this.cause = cause;
+            this.factory = factory;
+            this.channel = channel;
+        }
+
+        /**
+         * Why the transport cannot run here, in one sentence (Netty's cause is an exception chain,
+         * often with the reason three levels down), or null when it can.
+         */
+        String unavailable() {
+            if (available.getAsBoolean()) return null;
+            Throwable root = cause.get();
+            while (root != null && root.getCause() != null) root = root.getCause();
+            String why = root == null ? "no reason given" : String.valueOf(root.getMessage()).replace('\n', ' ').trim();
+            String sentence = "Netty's " + name + " transport is unavailable here: " + why;
+            if (this == IO_URING) {
+                String sysctl = readSysctl("/proc/sys/kernel/io_uring_disabled");
+                if (sysctl != null && !sysctl.equals("0")) sentence += " (sysctl kernel.io_uring_disabled = " + sysctl + ")";
+                else if (why.contains("not permitted") || why.contains("EPERM")) sentence += " (io_uring_setup refused, e.g. by a seccomp filter)";
+            }
+            return sentence + ".";
+        }
+    }
+
+    private static String readSysctl(String path) {
+        try {
+            return Files.readString(Path.of(path)).trim();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     public static void main(String[] argv) throws Exception {
+        serve(argv, Transport.EPOLL);
+    }
+
+    /** Serves echo or HTTP on {@code transport}; exits with {@link #UNAVAILABLE} if it cannot run here. */
+    static void serve(String[] argv, Transport transport) throws Exception {
         Args args = new Args(argv);
         boolean http = ServerMain.httpProto(args);
         io.ffmepoll.bench.common.Work.configure(args.get("work", "none"));
         int loops = (int) args.number("loops", 1);
-        if (!Epoll.isAvailable()) {
-            System.err.println("netty epoll transport unavailable: " + Epoll.unavailabilityCause());
-            System.exit(1);
+        String unavailable = transport.unavailable();
+        if (unavailable != null) {
+            System.err.println(unavailable);
+            System.exit(UNAVAILABLE);
         }
         SslContext tls = null;
         if (args.flag("tls")) {
@@ -50,10 +120,10 @@ public final class NettyServer {
                     .protocols("TLSv1.3").build();
         }
         SslContext sslContext = tls;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, EpollIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.factory.get());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(EpollServerSocketChannel.class)
+                .channel(transport.channel)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

@@ -1,6 +1,7 @@
 package io.ffmepoll.bench.soak;
 
 import io.ffmepoll.bench.common.Args;
+import io.ffmepoll.bench.common.Results;
 import io.ffmepoll.bench.compare.Servers;
 
 import java.io.IOException;
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The run fails (exit status 1) on any traffic error, on growth of a {@link Metric} by the
  * {@link Trend} rule, on a server that does not give back its descriptors and connections once
  * the traffic has stopped, on server-side accept errors or handler failures, or on a server
- * that died. It prints a table of the samples and writes CSV, text and SVG to results/.
+ * that died. It prints a table of the samples and writes CSV, text and SVG to target/results/ (see {@link Results}).
  */
 public final class Soak {
 
@@ -40,6 +41,7 @@ public final class Soak {
     private final double interval;
     private final long seed;
     private final String leak;
+    private Path resultsDir;
     private final List<String> failures = new ArrayList<>();
     private final List<Sample> samples = new ArrayList<>();
 
@@ -66,9 +68,10 @@ public final class Soak {
                 throw new IllegalArgumentException("--leak fd|heap|native, not '" + leak + "'");
             }
             soak = new Soak(minutes, interval, a.number("seed", System.nanoTime() & 0xFFFFFF), leak);
+            soak.resultsDir = Results.dir(a, Path.of(Servers.home()));
         } catch (IllegalArgumentException e) {
             System.err.println("bench soak: " + e.getMessage());
-            System.err.println("usage: bench soak [--minutes N (default 1, fractions allowed)] [--interval s] [--seed S] [--leak fd|heap|native]");
+            System.err.println("usage: bench soak [--minutes N (default 1, fractions allowed)] [--interval s] [--seed S] [--leak fd|heap|native] [--keep | --out DIR]");
             System.exit(2);
             return;
         }
@@ -191,12 +194,12 @@ public final class Soak {
         String stamp = "soak-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         String report = SoakReport.text(samples, trends, traffic, trafficSeconds, seed, failures);
         System.out.println(report);
-        Path dir = Path.of(Servers.home(), "results");
+        Path dir = resultsDir;
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(stamp + ".csv"), SoakReport.csv(samples), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(stamp + ".txt"), report + "\n", StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(stamp + ".svg"), SoakReport.svg(samples, trends, stamp, failures.isEmpty()), StandardCharsets.UTF_8);
-        progress("soak: wrote " + dir.resolve(stamp) + ".csv, .txt and .svg");
+        progress("soak: wrote " + dir.resolve(stamp) + ".csv, .txt and .svg" + Results.hint(dir, Path.of(Servers.home())));
         progress(failures.isEmpty() ? "soak: PASSED" : "soak: FAILED (" + failures.size() + " finding(s), see above)");
         return failures.isEmpty();
     }
