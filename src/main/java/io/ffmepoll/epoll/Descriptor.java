@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -72,6 +73,8 @@ public abstract sealed class Descriptor implements AutoCloseable
     private final int fd;
     /** Bit 31: closed; bits 0-30: calls in flight. */
     private volatile int state;
+    /** Set by {@link #detach()}: closed for use, the fd handed back rather than closed. */
+    private volatile boolean detached;
     /**
      * An error the kernel reported after a heap-staged call had already moved bytes: those bytes
      * are returned first and the error is thrown by the next call, so it is never lost (the
@@ -183,6 +186,39 @@ public abstract sealed class Descriptor implements AutoCloseable
     protected void beforeClose() {}
 
     /**
+     * Hands ownership of the fd back to the caller: this object is closed for use from now on
+     * (every operation throws {@link IllegalStateException}, a second {@code detach()} too) and
+     * the fd stays open; closing it is the caller's job. A later {@link #close()} does nothing,
+     * so a try-with-resources around a detached descriptor never closes the number it gave away.
+     * <p>Nothing but the fd changes hands and nothing else is undone: an epoll registration
+     * stays with the open file, and a Unix socket's bound path is not removed. Detach only what
+     * you own: a socket a reactor {@code Connection}, a blocking stream or a shared server hands
+     * out through {@code socket()} belongs to that object, which would fail on its next use.
+     * Thread-safe; refused while another thread's call on this descriptor is in flight, since
+     * that call would use a number this object no longer owns.
+     * {@snippet :
+     * EventFd wake = EventFd.open();
+     * int fd = wake.detach();     // wake is closed for use; fd is ours to close
+     * wake.close();               // does nothing
+     * }
+     * @return the descriptor number, now owned by the caller
+     * @throws IllegalStateException if already closed or detached, or if a call is in flight
+     */
+    public final int detach() {
+        for (;;) {
+            int s = state;
+            if (s < 0) throw closed();
+            if (s != 0) throw new IllegalStateException(this + " is in use by another call: detach after it returns");
+            // CLOSED with no call in flight and no close pending: close() and release() never
+            // reach closeNow() from here, so the fd is never closed by this object.
+            if (STATE.compareAndSet(this, 0, CLOSED)) {
+                detached = true;
+                return fd;
+            }
+        }
+    }
+
+    /**
      * Whether {@code close(2)} of {@code fd} (still open, about to be closed) may block, as a
      * socket with {@code SO_LINGER} does; if so the close runs on a closer thread instead of
      * the caller's. The default: no.
@@ -195,6 +231,90 @@ public abstract sealed class Descriptor implements AutoCloseable
 
     /** Called once, after the fd is closed (maybe on a closer thread): free what the descriptor owned. */
     protected void afterClose() {}
+
+    // ---- poll(2) on this one descriptor
+
+    /** Readiness flags and their poll(2) bits, pairwise: IN, PRI, OUT, RDHUP, ERR, HUP. */
+    private static final Interest[] POLL_FLAGS = {Interest.IN, Interest.PRI, Interest.OUT, Interest.RDHUP,
+            Interest.ERR, Interest.HUP};
+    private static final int[] POLL_BITS = {Linux.POLLIN(), Linux.POLLPRI(), Linux.POLLOUT(), Linux.POLLRDHUP(),
+            Linux.POLLERR(), Linux.POLLHUP()};
+    private static final Interest MODES = Interest.of(Interest.ET, Interest.ONESHOT, Interest.EXCLUSIVE,
+            Interest.WAKEUP);
+
+    /**
+     * Waits until this descriptor is ready for some of {@code interest}, at most {@code timeout}
+     * ({@code ppoll(2)} on this one fd): for code that has a single descriptor to wait for and no
+     * {@link Epoll}, such as a blocking helper or a test. The timeout has nanosecond precision;
+     * a timeout too long for a long of nanoseconds, such as {@code ChronoUnit.FOREVER}, waits
+     * forever. {@link Interest#ERR} and {@link Interest#HUP} are reported whether asked for or not.
+     * <p>A signal that interrupts the wait makes it return null, as a timeout does, following
+     * the library's {@code EINTR} policy (see {@link Errors}): the caller's loop recomputes its
+     * deadline. Thread-safe; it blocks the calling thread (a virtual thread pins its carrier
+     * for the wait), so never call it with a timeout on an event-loop thread.
+     * {@snippet :
+     * try (Pipe pipe = Pipe.open()) {
+     *     Interest ready = pipe.source().poll(Interest.IN, Duration.ofMillis(10));
+     *     assert ready == null;                   // nothing written yet: timed out
+     *     pipe.sink().write(MemorySegment.ofArray(new byte[] {1}));
+     *     ready = pipe.source().poll(Interest.IN, ChronoUnit.FOREVER.getDuration());
+     *     assert ready.contains(Interest.IN);
+     * }
+     * }
+     * @param interest readiness flags only ({@link Interest#IN}, {@link Interest#OUT},
+     *        {@link Interest#PRI}, {@link Interest#RDHUP}, {@link Interest#ERR}, {@link Interest#HUP})
+     * @param timeout the longest wait; {@link Duration#ZERO} only looks
+     * @return the flags that are ready, or null when the timeout passed or a signal came first
+     * @throws IllegalArgumentException if {@code timeout} is negative or {@code interest} holds
+     *         a mode flag ({@link Interest#ET}, {@link Interest#ONESHOT}, {@link Interest#EXCLUSIVE},
+     *         {@link Interest#WAKEUP}), which mean nothing to {@code poll(2)}
+     * @throws IllegalStateException if closed
+     * @throws NativeIOException if {@code ppoll} fails (ENOMEM)
+     */
+    public final Interest poll(Interest interest, Duration timeout) throws NativeIOException {
+        if (timeout.isNegative()) throw new IllegalArgumentException("negative timeout: " + timeout);
+        return pollNanos(interest, Nanos.saturated(timeout));
+    }
+
+    /**
+     * As {@link #poll(Interest, Duration)}, with the timeout in nanoseconds: a negative value or
+     * {@link Epoll#FOREVER} waits forever, with no timeout passed to the kernel at all, so no
+     * duration overflows on its way there. Thread-safe, as {@code poll}.
+     * @param interest readiness flags only, as for {@link #poll(Interest, Duration)}
+     * @param timeoutNanos the longest wait in nanoseconds; 0 only looks
+     * @return the flags that are ready, or null when the timeout passed or a signal came first
+     * @throws IllegalArgumentException if {@code interest} holds a mode flag
+     * @throws IllegalStateException if closed
+     * @throws NativeIOException if {@code ppoll} fails (ENOMEM)
+     */
+    public final Interest pollNanos(Interest interest, long timeoutNanos) throws NativeIOException {
+        int want = 0;
+        for (int i = 0; i < POLL_FLAGS.length; i++) {
+            if (interest.contains(POLL_FLAGS[i])) want |= POLL_BITS[i];
+        }
+        if ((interest.bits() & MODES.bits()) != 0) {
+            throw new IllegalArgumentException("poll takes readiness flags only, not " + interest);
+        }
+        long nanos = timeoutNanos == Epoll.FOREVER ? -1 : timeoutNanos;
+        NativeScratch s = NativeScratch.current();
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.pollOne(s, fd, (short) want, nanos);
+        } finally {
+            release();
+        }
+        if (r == 0 || r == -Errors.EINTR) return null;
+        if (r < 0) throw Errors.exception("ppoll", r);
+        int revents = Short.toUnsignedInt(io.ffmepoll.internal.gen.pollfd.revents(s.pollfd));
+        // POLLNVAL cannot come while the fd is held, but if it did it would mean a closed fd.
+        if ((revents & Linux.POLLNVAL()) != 0) throw Errors.exception("ppoll", -Errors.EBADF);
+        int ready = 0;
+        for (int i = 0; i < POLL_FLAGS.length; i++) {
+            if ((revents & POLL_BITS[i]) != 0) ready |= POLL_FLAGS[i].bits();
+        }
+        return Interest.ofBits(ready);
+    }
 
     // ---- byte I/O: the one implementation behind every descriptor kind's reads and writes
 
@@ -478,11 +598,11 @@ public abstract sealed class Descriptor implements AutoCloseable
      * @return an exception naming this descriptor
      */
     protected IllegalStateException closed() {
-        return new IllegalStateException(getClass().getSimpleName() + " is closed");
+        return new IllegalStateException(getClass().getSimpleName() + (detached ? " is detached" : " is closed"));
     }
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + (isOpen() ? "[fd=" + fd + "]" : "[closed]");
+        return getClass().getSimpleName() + (isOpen() ? "[fd=" + fd + "]" : detached ? "[detached]" : "[closed]");
     }
 }

@@ -37,8 +37,33 @@ public final class EventFd extends Descriptor {
      * @throws NativeIOException EMFILE or ENFILE when out of descriptors
      */
     public static EventFd open(boolean semaphore) throws NativeIOException {
+        return open(0, semaphore);
+    }
+
+    /**
+     * A counter starting at {@code initial}, readable at once if that is not 0. In semaphore mode
+     * ({@code EFD_SEMAPHORE}) each {@link #read()} takes 1 instead of the whole count, so
+     * {@code initial} is the number of permits that can be taken before the first signal.
+     * Thread-safe.
+     * {@snippet :
+     * try (EventFd permits = EventFd.open(2, true)) {
+     *     assert permits.read() == 1;
+     *     assert permits.read() == 1;
+     *     assert permits.read() == 0;   // none left: the read would block
+     * }
+     * }
+     * @param initial the starting value, 0 to 2^32-1 ({@code eventfd(2)} takes an unsigned int)
+     * @param semaphore whether to open in semaphore mode
+     * @return a new eventfd, non-blocking and close-on-exec
+     * @throws IllegalArgumentException if {@code initial} is outside 0 to 2^32-1
+     * @throws NativeIOException EMFILE or ENFILE when out of descriptors
+     */
+    public static EventFd open(long initial, boolean semaphore) throws NativeIOException {
+        if (initial < 0 || initial > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("eventfd initial value must be 0..2^32-1: " + initial);
+        }
         int flags = Linux.EFD_NONBLOCK() | Linux.EFD_CLOEXEC() | (semaphore ? Linux.EFD_SEMAPHORE() : 0);
-        return new EventFd(Errors.check("eventfd", Sys.eventfd(0, flags)));
+        return new EventFd(Errors.check("eventfd", Sys.eventfd((int) initial, flags)));
     }
 
     /**

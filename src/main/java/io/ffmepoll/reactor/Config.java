@@ -25,11 +25,9 @@ record Config(int loops, int readBufferSize, int readBudget, int highWatermark, 
               long acceptBackoffNanos, int backlog, String threadName, boolean tcpNoDelay,
               long closeFlushTimeoutNanos, long readIdleTimeoutNanos, long writeIdleTimeoutNanos) {
 
-    private static final java.time.Duration MAX_DELAY = java.time.Duration.ofNanos(Long.MAX_VALUE / 2);
-
     /** {@code d} in nanoseconds, at most about 146 years: a deadline {@code now + d} cannot overflow. */
     static long saturatedNanos(java.time.Duration d) {
-        return d.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : d.toNanos();
+        return io.ffmepoll.internal.sys.Durations.saturatedNanos(d);
     }
 
     Config {

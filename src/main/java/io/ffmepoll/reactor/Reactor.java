@@ -399,18 +399,18 @@ public final class Reactor implements AutoCloseable {
      * @param grace how long connections still open get before they are closed
      */
     public void shutdown(Duration grace) {
-        long deadline = System.nanoTime() + Math.max(0, Math.min(grace.toNanos(), TimeUnit.DAYS.toNanos(1)));
+        long deadline = System.nanoTime() + Math.max(0, Math.min(Config.saturatedNanos(grace), TimeUnit.DAYS.toNanos(1)));
         for (EventLoop l : loops) l.shutdown(deadline);
     }
 
     /**
      * Waits until every loop has terminated.
-     * @param timeout the longest wait
+     * @param timeout the longest wait; {@code ChronoUnit.FOREVER.getDuration()} waits as long as it takes
      * @return false on timeout
      * @throws InterruptedException if the calling thread is interrupted while waiting
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + Config.saturatedNanos(timeout);
         for (EventLoop l : loops) {
             long left = deadline - System.nanoTime();
             if (!l.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) return false;
@@ -438,7 +438,7 @@ public final class Reactor implements AutoCloseable {
         boolean interrupted = false;
         for (;;) {
             try {
-                if (!awaitTermination(closeGrace.plusSeconds(5))) {
+                if (!awaitTermination(Duration.ofNanos(Config.saturatedNanos(closeGrace) + TimeUnit.SECONDS.toNanos(5)))) {
                     Log.log(System.Logger.Level.WARNING, "reactor loops did not end in time");
                 }
                 break;
@@ -678,13 +678,6 @@ public final class Reactor implements AutoCloseable {
             return this;
         }
 
-        /** {@code d} in nanoseconds, at most about 146 years: a deadline {@code now + d} cannot overflow. */
-        private static long saturatedNanos(Duration d) {
-            return d.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : d.toNanos();
-        }
-
-        private static final Duration MAX_DELAY = Duration.ofNanos(Long.MAX_VALUE / 2);
-
         /**
          * Starts the loops.
          * @return a running reactor, to close when done
@@ -693,7 +686,8 @@ public final class Reactor implements AutoCloseable {
          */
         public Reactor build() throws IOException {
             Config c = new Config(loops, readBufferSize, readBudget, highWatermark, lowWatermark, maxQueuedBytes,
-                    writeChunkSize, Config.saturatedNanos(idleTimeout), linger.toNanos(), Math.max(1, acceptBackoff.toNanos()),
+                    writeChunkSize, Config.saturatedNanos(idleTimeout), Config.saturatedNanos(linger),
+                    Math.max(1, Config.saturatedNanos(acceptBackoff)),
                     backlog, threadName, tcpNoDelay, Config.saturatedNanos(closeFlushTimeout),
                     Config.saturatedNanos(readIdleTimeout), Config.saturatedNanos(writeIdleTimeout));
             if (closeGrace.isNegative()) throw new IllegalArgumentException("negative close grace");

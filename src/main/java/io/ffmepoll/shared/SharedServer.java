@@ -1,5 +1,6 @@
 package io.ffmepoll.shared;
 
+import io.ffmepoll.internal.sys.Durations;
 import io.ffmepoll.epoll.Epoll;
 import io.ffmepoll.epoll.Errors;
 import io.ffmepoll.epoll.EventArray;
@@ -225,7 +226,7 @@ public final class SharedServer implements AutoCloseable {
         }
         for (Bound b : listeners) b.socket.close();   // close(2) also takes it out of the epoll set
         try {
-            deadline.scheduleAt(System.nanoTime() + Math.max(1, grace.toNanos()));
+            deadline.scheduleAt(System.nanoTime() + Math.max(1, Durations.saturatedNanos(grace)));
         } catch (NativeIOException | IllegalStateException e) {
             log(System.Logger.Level.WARNING, "could not arm the shutdown deadline; closing now", e);
             abortAll();
@@ -236,12 +237,12 @@ public final class SharedServer implements AutoCloseable {
 
     /**
      * Waits until the workers have ended and every descriptor is closed. Any thread.
-     * @param timeout the longest to wait
+     * @param timeout the longest to wait; {@code ChronoUnit.FOREVER.getDuration()} waits as long as it takes
      * @return true once terminated, false if {@code timeout} passed first
      * @throws InterruptedException if the calling thread is interrupted while waiting
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return terminated.await(Durations.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -253,7 +254,7 @@ public final class SharedServer implements AutoCloseable {
     public void close() {
         shutdown(closeGrace);
         try {
-            if (!awaitTermination(closeGrace.plusSeconds(5))) {
+            if (!awaitTermination(Duration.ofNanos(Durations.saturatedNanos(closeGrace) + TimeUnit.SECONDS.toNanos(5)))) {
                 log(System.Logger.Level.WARNING, "workers still running 5 s after the shutdown grace period", null);
             }
         } catch (InterruptedException e) {

@@ -34,6 +34,7 @@ public final class Option<T> {
     private static final int SOL_SOCKET = Linux.SOL_SOCKET();
     private static final int TCP = Linux.IPPROTO_TCP();
     private static final int IPV6 = Linux.IPPROTO_IPV6();
+    private static final int IP = Linux.IPPROTO_IP();
 
     /** {@code TCP_NODELAY}: send small segments at once instead of coalescing them (Nagle off). */
     public static final Option<Boolean> TCP_NODELAY = bool("TCP_NODELAY", TCP, Linux.TCP_NODELAY());
@@ -90,6 +91,40 @@ public final class Option<T> {
     public static final Option<Integer> SO_BUSY_POLL = integer("SO_BUSY_POLL", SOL_SOCKET, Linux.SO_BUSY_POLL());
     /** {@code IPV6_V6ONLY}: an IPv6 socket refuses IPv4 (no dual stack); set before bind. */
     public static final Option<Boolean> IPV6_V6ONLY = bool("IPV6_V6ONLY", IPV6, Linux.IPV6_V6ONLY());
+    /** {@code SO_BROADCAST}: a UDP socket may send to a broadcast address (else {@code EACCES}). */
+    public static final Option<Boolean> SO_BROADCAST = bool("SO_BROADCAST", SOL_SOCKET, Linux.SO_BROADCAST());
+    /**
+     * {@code IP_TOS}: the type-of-service byte of outgoing IPv4 packets (DSCP in the upper six
+     * bits, ECN in the lower two, which the kernel manages for TCP), 0 to 255. An IPv6 socket
+     * uses {@link #IPV6_TCLASS}.
+     */
+    public static final Option<Integer> IP_TOS = integer("IP_TOS", IP, Linux.IP_TOS());
+    /** {@code IPV6_TCLASS}: the traffic class of outgoing IPv6 packets, 0 to 255, or -1 for the default. */
+    public static final Option<Integer> IPV6_TCLASS = integer("IPV6_TCLASS", IPV6, Linux.IPV6_TCLASS());
+    /** {@code IP_MULTICAST_LOOP}: IPv4 multicast this socket sends is looped back to local members (on by default). */
+    public static final Option<Boolean> IP_MULTICAST_LOOP = bool("IP_MULTICAST_LOOP", IP, Linux.IP_MULTICAST_LOOP());
+    /** {@code IP_MULTICAST_TTL}: the time-to-live of outgoing IPv4 multicast, 0 to 255 (1 by default: this link only). */
+    public static final Option<Integer> IP_MULTICAST_TTL = integer("IP_MULTICAST_TTL", IP, Linux.IP_MULTICAST_TTL());
+    /** {@code IPV6_MULTICAST_LOOP}: IPv6 multicast this socket sends is looped back to local members. */
+    public static final Option<Boolean> IPV6_MULTICAST_LOOP = bool("IPV6_MULTICAST_LOOP", IPV6,
+            Linux.IPV6_MULTICAST_LOOP());
+    /** {@code IPV6_MULTICAST_HOPS}: the hop limit of outgoing IPv6 multicast, 0 to 255, or -1 for the route's default. */
+    public static final Option<Integer> IPV6_MULTICAST_HOPS = integer("IPV6_MULTICAST_HOPS", IPV6,
+            Linux.IPV6_MULTICAST_HOPS());
+    /**
+     * {@code TCP_USER_TIMEOUT}: milliseconds transmitted data may stay unacknowledged (or a zero
+     * window unanswered) before the kernel drops the connection with {@code ETIMEDOUT}; 0, the
+     * default, leaves it to the retransmission limits. Bounds how long a dead peer goes unnoticed
+     * while writes are pending, where keep-alive only covers idle connections.
+     */
+    public static final Option<Integer> TCP_USER_TIMEOUT = integer("TCP_USER_TIMEOUT", TCP, Linux.TCP_USER_TIMEOUT());
+    /**
+     * {@code SO_INCOMING_CPU}: read, the CPU that handled the socket's most recent incoming
+     * packets (-1 before any), to pin a connection's work where its interrupts land; set on a
+     * {@code SO_REUSEPORT} listener, the CPU whose connections it prefers.
+     */
+    public static final Option<Integer> SO_INCOMING_CPU = integer("SO_INCOMING_CPU", SOL_SOCKET,
+            Linux.SO_INCOMING_CPU());
 
     private final String name;
     final int level;

@@ -11,6 +11,7 @@ import io.ffmepoll.internal.gen.linger;
 import io.ffmepoll.internal.gen.msghdr;
 import io.ffmepoll.internal.gen.ucred;
 import io.ffmepoll.internal.sys.Leases;
+import io.ffmepoll.internal.sys.NativeAccess;
 import io.ffmepoll.internal.sys.NativeScratch;
 import io.ffmepoll.internal.sys.Sys;
 
@@ -162,14 +163,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
             }
         }
         if (option.kind == Option.Kind.LINGER && (Integer) value > 0) mayLinger = true;
-        int fd = acquire();
-        int r;
-        try {
-            r = Sys.setsockopt(fd, option.level, option.number, v, len);
-        } finally {
-            release();
-        }
-        if (r < 0) throw Errors.exception(option.setCall, r);
+        setOptionValue(option.level, option.number, v, len, option.setCall);
     }
 
     /**
@@ -185,21 +179,149 @@ public abstract sealed class SocketDescriptor extends Descriptor
         NativeScratch s = NativeScratch.current();
         MemorySegment v = s.option;
         v.fill((byte) 0);
-        s.setInt(NativeScratch.INTS, (int) NativeScratch.OPTION_SIZE);
-        int fd = acquire();
-        int r;
-        try {
-            r = Sys.getsockopt(fd, option.level, option.number, v, s.ints);
-        } finally {
-            release();
-        }
-        if (r < 0) throw Errors.exception(option.getCall, r);
+        getOptionValue(option.level, option.number, v, (int) NativeScratch.OPTION_SIZE, option.getCall);
         Object value = switch (option.kind) {
             case BOOLEAN -> s.getInt(NativeScratch.OPTION) != 0;
             case INT -> s.getInt(NativeScratch.OPTION);
             case LINGER -> linger.l_onoff(v) != 0 ? linger.l_linger(v) : -1;
         };
         return option.type().cast(value);
+    }
+
+    /**
+     * setsockopt with the value already in native memory: the one place options reach the kernel.
+     * @param call names the option in an exception, as {@code "setsockopt(TCP_NODELAY)"}
+     */
+    final void setOptionValue(int level, int name, MemorySegment value, int length, String call)
+            throws NativeIOException {
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.setsockopt(fd, level, name, value, length);
+        } finally {
+            release();
+        }
+        if (r < 0) throw Errors.exception(call, r);
+    }
+
+    /**
+     * getsockopt into {@code value}, offering {@code capacity} bytes of it: the one place options
+     * are read from the kernel.
+     * @return the length the kernel reports (it may be more than it wrote, if it had more)
+     */
+    final int getOptionValue(int level, int name, MemorySegment value, int capacity, String call)
+            throws NativeIOException {
+        NativeScratch s = NativeScratch.current();
+        s.setInt(NativeScratch.INTS, capacity);
+        int fd = acquire();
+        int r;
+        try {
+            r = Sys.getsockopt(fd, level, name, value, s.ints);
+        } finally {
+            release();
+        }
+        if (r < 0) throw Errors.exception(call, r);
+        return s.getInt(NativeScratch.INTS);
+    }
+
+    // ---- raw options: the escape hatch, restricted
+
+    /**
+     * Sets any socket option to an int ({@code setsockopt(fd, level, name, &value, 4)}), for an
+     * option {@link Option} does not type. Restricted: the calling module needs native access
+     * (see {@link ReceivedDescriptor#adopt(int)}), because a raw option can hand the kernel
+     * what the library relies on not changing (a socket filter, a different file-status
+     * behaviour). The numbers are the C constants of this architecture's headers. One thread at
+     * a time, like the socket's other calls.
+     * {@snippet :
+     * int IPPROTO_TCP = 6, TCP_WINDOW_CLAMP = 10;       // from <netinet/tcp.h>
+     * stream.setRawOption(IPPROTO_TCP, TCP_WINDOW_CLAMP, 64 * 1024);
+     * int clamp = stream.getRawIntOption(IPPROTO_TCP, TCP_WINDOW_CLAMP);
+     * }
+     * @param level the protocol level, as {@code SOL_SOCKET} or {@code IPPROTO_TCP}
+     * @param name the option number
+     * @param value the value
+     * @throws IllegalCallerException if the calling module does not have native access enabled
+     * @throws NativeIOException if the kernel refuses it; {@code call()} names level and number,
+     *         as {@code "setsockopt(6, 10)"}
+     * @throws IllegalStateException if closed
+     */
+    public final void setRawOption(int level, int name, int value) throws NativeIOException {
+        NativeAccess.checkCaller(NativeAccess.CALLERS.getCallerClass(), "SocketDescriptor.setRawOption");
+        NativeScratch s = NativeScratch.current();
+        s.setInt(NativeScratch.OPTION, value);
+        setOptionValue(level, name, s.option, Integer.BYTES, rawCall("setsockopt", level, name));
+    }
+
+    /**
+     * Sets any socket option to the bytes of {@code value} (a C struct laid out by the caller,
+     * in this machine's byte order). Restricted, as {@link #setRawOption(int, int, int)}.
+     * One thread at a time.
+     * @param level the protocol level
+     * @param name the option number
+     * @param value the option's bytes, at most 64 KiB
+     * @throws IllegalCallerException if the calling module does not have native access enabled
+     * @throws IllegalArgumentException if {@code value} is longer than 64 KiB
+     * @throws NativeIOException if the kernel refuses it
+     * @throws IllegalStateException if closed
+     */
+    public final void setRawOption(int level, int name, byte[] value) throws NativeIOException {
+        NativeAccess.checkCaller(NativeAccess.CALLERS.getCallerClass(), "SocketDescriptor.setRawOption");
+        if (value.length > STAGING) throw new IllegalArgumentException("option value over 64 KiB: " + value.length);
+        IoScratch io = IoScratch.take();
+        try {
+            MemorySegment.copy(value, 0, io.staging, ValueLayout.JAVA_BYTE, 0, value.length);
+            setOptionValue(level, name, io.staging, value.length, rawCall("setsockopt", level, name));
+        } finally {
+            io.release();
+        }
+    }
+
+    /**
+     * Reads any socket option as an int ({@code getsockopt} offering 4 bytes). Restricted, as
+     * {@link #setRawOption(int, int, int)}. One thread at a time.
+     * @param level the protocol level
+     * @param name the option number
+     * @return the value; an option the kernel writes as a single byte is in the low byte
+     * @throws IllegalCallerException if the calling module does not have native access enabled
+     * @throws NativeIOException if the kernel refuses it
+     * @throws IllegalStateException if closed
+     */
+    public final int getRawIntOption(int level, int name) throws NativeIOException {
+        NativeAccess.checkCaller(NativeAccess.CALLERS.getCallerClass(), "SocketDescriptor.getRawIntOption");
+        NativeScratch s = NativeScratch.current();
+        s.setInt(NativeScratch.OPTION, 0);
+        getOptionValue(level, name, s.option, Integer.BYTES, rawCall("getsockopt", level, name));
+        return s.getInt(NativeScratch.OPTION);
+    }
+
+    /**
+     * Reads any socket option's bytes into {@code dst}. Restricted, as
+     * {@link #setRawOption(int, int, int)}. One thread at a time.
+     * @param level the protocol level
+     * @param name the option number
+     * @param dst where the bytes go; at most 64 KiB of it is offered to the kernel
+     * @return how many bytes the kernel wrote into {@code dst}
+     * @throws IllegalCallerException if the calling module does not have native access enabled
+     * @throws NativeIOException if the kernel refuses it
+     * @throws IllegalStateException if closed
+     */
+    public final int getRawOption(int level, int name, byte[] dst) throws NativeIOException {
+        NativeAccess.checkCaller(NativeAccess.CALLERS.getCallerClass(), "SocketDescriptor.getRawOption");
+        int capacity = Math.min(dst.length, STAGING);
+        IoScratch io = IoScratch.take();
+        try {
+            int n = Math.min(capacity, getOptionValue(level, name, io.staging, capacity,
+                    rawCall("getsockopt", level, name)));
+            MemorySegment.copy(io.staging, ValueLayout.JAVA_BYTE, 0, dst, 0, n);
+            return n;
+        } finally {
+            io.release();
+        }
+    }
+
+    private static String rawCall(String call, int level, int name) {
+        return call + "(" + level + ", " + name + ")";
     }
 
     /** A lingering close blocks (see {@link Option#SO_LINGER}): it goes to a closer thread. */
@@ -221,15 +343,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
     /** SO_ERROR: the pending socket error (read and cleared), 0 if none. */
     final int takeError() throws NativeIOException {
         NativeScratch s = NativeScratch.current();
-        s.setInt(NativeScratch.INTS, 4);
-        int fd = acquire();
-        int r;
-        try {
-            r = Sys.getsockopt(fd, SOL_SOCKET, SO_ERROR, s.option, s.ints);
-        } finally {
-            release();
-        }
-        Errors.check("getsockopt(SO_ERROR)", r);
+        getOptionValue(SOL_SOCKET, SO_ERROR, s.option, Integer.BYTES, "getsockopt(SO_ERROR)");
         return s.getInt(NativeScratch.OPTION);
     }
 
@@ -505,16 +619,7 @@ public abstract sealed class SocketDescriptor extends Descriptor
         // The slot holds whatever the thread's last option call left: clear it, and read only
         // what the kernel says it wrote.
         v.fill((byte) 0);
-        s.setInt(NativeScratch.INTS, (int) ucred.sizeof());
-        int fd = acquire();
-        int r;
-        try {
-            r = Sys.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, v, s.ints);
-        } finally {
-            release();
-        }
-        Errors.check("getsockopt(SO_PEERCRED)", r);
-        int written = s.getInt(NativeScratch.INTS);
+        int written = getOptionValue(SOL_SOCKET, SO_PEERCRED, v, (int) ucred.sizeof(), "getsockopt(SO_PEERCRED)");
         if (written != ucred.sizeof()) {
             throw new IllegalStateException("getsockopt(SO_PEERCRED) wrote " + written + " bytes, not " + ucred.sizeof());
         }

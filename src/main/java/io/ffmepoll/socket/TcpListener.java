@@ -22,7 +22,7 @@ import java.net.InetSocketAddress;
  */
 public final class TcpListener extends StreamListener {
 
-    private TcpListener(int fd, int family) {
+    TcpListener(int fd, int family) {
         super(fd, family);
     }
 

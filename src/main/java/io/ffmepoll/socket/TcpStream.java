@@ -1,6 +1,9 @@
 package io.ffmepoll.socket;
 
 import io.ffmepoll.epoll.NativeIOException;
+import io.ffmepoll.internal.gen.Linux;
+import io.ffmepoll.internal.gen.tcp_info;
+import io.ffmepoll.internal.sys.IoScratch;
 
 import java.net.InetSocketAddress;
 
@@ -70,6 +73,31 @@ public final class TcpStream extends StreamSocket {
             s.bindTo(local);
             s.startConnect(remote);
         });
+    }
+
+    /**
+     * Reads the connection's {@code TCP_INFO}: state, round-trip time, congestion window,
+     * retransmissions. Allocates only the returned record. One thread at a time, like the
+     * socket's other calls.
+     * {@snippet :
+     * TcpInfo info = stream.tcpInfo();
+     * assert info.stateName().equals("ESTABLISHED");
+     * }
+     * @return a snapshot of the kernel's view of this connection
+     * @throws NativeIOException if the kernel refuses ({@code getsockopt(TCP_INFO)})
+     * @throws IllegalStateException if closed
+     */
+    public TcpInfo tcpInfo() throws NativeIOException {
+        IoScratch io = IoScratch.take();
+        try {
+            // Staging is larger than any tcp_info, and what the kernel leaves out stays zero.
+            io.staging.asSlice(0, tcp_info.sizeof()).fill((byte) 0);
+            getOptionValue(Linux.IPPROTO_TCP(), Linux.TCP_INFO(), io.staging, (int) tcp_info.sizeof(),
+                    "getsockopt(TCP_INFO)");
+            return TcpInfo.read(io.staging);
+        } finally {
+            io.release();
+        }
     }
 
     /**

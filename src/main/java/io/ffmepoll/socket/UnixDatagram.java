@@ -29,7 +29,7 @@ public final class UnixDatagram extends DatagramSocket {
 
     private volatile BoundPath bound;
 
-    private UnixDatagram(int fd) {
+    UnixDatagram(int fd) {
         super(fd, AddressCodec.AF_UNIX);
     }
 

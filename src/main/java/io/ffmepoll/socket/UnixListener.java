@@ -25,7 +25,7 @@ public final class UnixListener extends StreamListener {
 
     private volatile BoundPath bound;
 
-    private UnixListener(int fd) {
+    UnixListener(int fd) {
         super(fd, AddressCodec.AF_UNIX);
     }
 

@@ -45,6 +45,22 @@ public final class ChildJvm {
         return new ProcessBuilder("bash", "-c", cmd.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
+    /**
+     * Starts {@code main}, a class outside the library's packages, on the class path (in the
+     * unnamed module) while the library stays a named module on the module path: for what
+     * depends on the calling module, such as native access. Stderr is inherited.
+     */
+    public static Process startOutsideTheModule(Class<?> main, List<String> jvmOptions) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String libraryPath = System.getProperty("jdk.module.path");
+        Path testClasses = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "test-classes");
+        StringBuilder cmd = new StringBuilder("exec '").append(java).append("'");
+        for (String o : jvmOptions) cmd.append(" '").append(o).append("'");
+        cmd.append(" -Xshare:auto -XX:TieredStopAtLevel=1 -p '").append(libraryPath)
+                .append("' --add-modules io.ffmepoll -cp '").append(testClasses).append("' ").append(main.getName());
+        return new ProcessBuilder("bash", "-c", cmd.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
     /** Runs {@code main} to completion (at most 60 s) and returns its standard output. */
     public static String run(Class<?> main, int maxFds, String... args) throws IOException, InterruptedException {
         return output(start(main, maxFds, args));

@@ -68,6 +68,15 @@ public class Linux extends Linux$shared {
     public static int SO_ERROR() {
         return SO_ERROR;
     }
+    private static final int SO_BROADCAST = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_BROADCAST 6
+     * }
+     */
+    public static int SO_BROADCAST() {
+        return SO_BROADCAST;
+    }
     private static final int SO_SNDBUF = (int)7L;
     /**
      * {@snippet lang=c :
@@ -122,6 +131,33 @@ public class Linux extends Linux$shared {
     public static int SO_PEERCRED() {
         return SO_PEERCRED;
     }
+    private static final int SO_ACCEPTCONN = (int)30L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_ACCEPTCONN 30
+     * }
+     */
+    public static int SO_ACCEPTCONN() {
+        return SO_ACCEPTCONN;
+    }
+    private static final int SO_PROTOCOL = (int)38L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_PROTOCOL 38
+     * }
+     */
+    public static int SO_PROTOCOL() {
+        return SO_PROTOCOL;
+    }
+    private static final int SO_DOMAIN = (int)39L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_DOMAIN 39
+     * }
+     */
+    public static int SO_DOMAIN() {
+        return SO_DOMAIN;
+    }
     private static final int SO_BUSY_POLL = (int)46L;
     /**
      * {@snippet lang=c :
@@ -130,6 +166,15 @@ public class Linux extends Linux$shared {
      */
     public static int SO_BUSY_POLL() {
         return SO_BUSY_POLL;
+    }
+    private static final int SO_INCOMING_CPU = (int)49L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_INCOMING_CPU 49
+     * }
+     */
+    public static int SO_INCOMING_CPU() {
+        return SO_INCOMING_CPU;
     }
     private static final int EPERM = (int)1L;
     /**
@@ -473,6 +518,114 @@ public class Linux extends Linux$shared {
     public static int O_NONBLOCK() {
         return O_NONBLOCK;
     }
+    private static final int F_GETFD = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GETFD 1
+     * }
+     */
+    public static int F_GETFD() {
+        return F_GETFD;
+    }
+    private static final int F_SETFD = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SETFD 2
+     * }
+     */
+    public static int F_SETFD() {
+        return F_SETFD;
+    }
+    private static final int F_GETFL = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GETFL 3
+     * }
+     */
+    public static int F_GETFL() {
+        return F_GETFL;
+    }
+    private static final int F_SETFL = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SETFL 4
+     * }
+     */
+    public static int F_SETFL() {
+        return F_SETFL;
+    }
+    private static final int FD_CLOEXEC = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_CLOEXEC 1
+     * }
+     */
+    public static int FD_CLOEXEC() {
+        return FD_CLOEXEC;
+    }
+    private static final int POLLIN = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLIN 1
+     * }
+     */
+    public static int POLLIN() {
+        return POLLIN;
+    }
+    private static final int POLLPRI = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLPRI 2
+     * }
+     */
+    public static int POLLPRI() {
+        return POLLPRI;
+    }
+    private static final int POLLOUT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLOUT 4
+     * }
+     */
+    public static int POLLOUT() {
+        return POLLOUT;
+    }
+    private static final int POLLRDHUP = (int)8192L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLRDHUP 8192
+     * }
+     */
+    public static int POLLRDHUP() {
+        return POLLRDHUP;
+    }
+    private static final int POLLERR = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLERR 8
+     * }
+     */
+    public static int POLLERR() {
+        return POLLERR;
+    }
+    private static final int POLLHUP = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLHUP 16
+     * }
+     */
+    public static int POLLHUP() {
+        return POLLHUP;
+    }
+    private static final int POLLNVAL = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLNVAL 32
+     * }
+     */
+    public static int POLLNVAL() {
+        return POLLNVAL;
+    }
     private static final int CLOCK_REALTIME = (int)0L;
     /**
      * {@snippet lang=c :
@@ -518,6 +671,87 @@ public class Linux extends Linux$shared {
     public static int EPOLL_CTL_MOD() {
         return EPOLL_CTL_MOD;
     }
+    private static final int IP_TOS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TOS 1
+     * }
+     */
+    public static int IP_TOS() {
+        return IP_TOS;
+    }
+    private static final int IP_MULTICAST_TTL = (int)33L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MULTICAST_TTL 33
+     * }
+     */
+    public static int IP_MULTICAST_TTL() {
+        return IP_MULTICAST_TTL;
+    }
+    private static final int IP_MULTICAST_LOOP = (int)34L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_MULTICAST_LOOP 34
+     * }
+     */
+    public static int IP_MULTICAST_LOOP() {
+        return IP_MULTICAST_LOOP;
+    }
+    private static final int IP_ADD_MEMBERSHIP = (int)35L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_ADD_MEMBERSHIP 35
+     * }
+     */
+    public static int IP_ADD_MEMBERSHIP() {
+        return IP_ADD_MEMBERSHIP;
+    }
+    private static final int IP_DROP_MEMBERSHIP = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_DROP_MEMBERSHIP 36
+     * }
+     */
+    public static int IP_DROP_MEMBERSHIP() {
+        return IP_DROP_MEMBERSHIP;
+    }
+    private static final int IPV6_MULTICAST_HOPS = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define IPV6_MULTICAST_HOPS 18
+     * }
+     */
+    public static int IPV6_MULTICAST_HOPS() {
+        return IPV6_MULTICAST_HOPS;
+    }
+    private static final int IPV6_MULTICAST_LOOP = (int)19L;
+    /**
+     * {@snippet lang=c :
+     * #define IPV6_MULTICAST_LOOP 19
+     * }
+     */
+    public static int IPV6_MULTICAST_LOOP() {
+        return IPV6_MULTICAST_LOOP;
+    }
+    private static final int IPV6_JOIN_GROUP = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define IPV6_JOIN_GROUP 20
+     * }
+     */
+    public static int IPV6_JOIN_GROUP() {
+        return IPV6_JOIN_GROUP;
+    }
+    private static final int IPV6_LEAVE_GROUP = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define IPV6_LEAVE_GROUP 21
+     * }
+     */
+    public static int IPV6_LEAVE_GROUP() {
+        return IPV6_LEAVE_GROUP;
+    }
     private static final int IPV6_V6ONLY = (int)26L;
     /**
      * {@snippet lang=c :
@@ -526,6 +760,15 @@ public class Linux extends Linux$shared {
      */
     public static int IPV6_V6ONLY() {
         return IPV6_V6ONLY;
+    }
+    private static final int IPV6_TCLASS = (int)67L;
+    /**
+     * {@snippet lang=c :
+     * #define IPV6_TCLASS 67
+     * }
+     */
+    public static int IPV6_TCLASS() {
+        return IPV6_TCLASS;
     }
     private static final int TCP_NODELAY = (int)1L;
     /**
@@ -581,6 +824,15 @@ public class Linux extends Linux$shared {
     public static int TCP_DEFER_ACCEPT() {
         return TCP_DEFER_ACCEPT;
     }
+    private static final int TCP_INFO = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_INFO 11
+     * }
+     */
+    public static int TCP_INFO() {
+        return TCP_INFO;
+    }
     private static final int TCP_QUICKACK = (int)12L;
     /**
      * {@snippet lang=c :
@@ -589,6 +841,15 @@ public class Linux extends Linux$shared {
      */
     public static int TCP_QUICKACK() {
         return TCP_QUICKACK;
+    }
+    private static final int TCP_USER_TIMEOUT = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_USER_TIMEOUT 18
+     * }
+     */
+    public static int TCP_USER_TIMEOUT() {
+        return TCP_USER_TIMEOUT;
     }
     private static final int TCP_FASTOPEN = (int)23L;
     /**
@@ -1919,6 +2180,142 @@ public class Linux extends Linux$shared {
         }
     }
 
+    /**
+     * Variadic invoker class for:
+     * {@snippet lang=c :
+     * extern int fcntl(int __fd, int __cmd, ...)
+     * }
+     */
+    public static class fcntl {
+        private static final FunctionDescriptor BASE_DESC = FunctionDescriptor.of(
+                Linux.C_INT,
+                Linux.C_INT,
+                Linux.C_INT
+            );
+        private static final MemorySegment ADDR = SYMBOL_LOOKUP.find("fcntl").orElseThrow();
+
+        private final MethodHandle handle;
+        private final FunctionDescriptor descriptor;
+        private final MethodHandle spreader;
+
+        private fcntl(MethodHandle handle, FunctionDescriptor descriptor, MethodHandle spreader) {
+            this.handle = handle;
+            this.descriptor = descriptor;
+            this.spreader = spreader;
+        }
+
+        /**
+         * Variadic invoker factory for:
+         * {@snippet lang=c :
+         * extern int fcntl(int __fd, int __cmd, ...)
+         * }
+         */
+        public static fcntl makeInvoker(MemoryLayout... layouts) {
+            FunctionDescriptor desc$ = BASE_DESC.appendArgumentLayouts(layouts);
+            Linker.Option fva$ = Linker.Option.firstVariadicArg(BASE_DESC.argumentLayouts().size());
+            var mh$ = Linker.nativeLinker().downcallHandle(ADDR, desc$, fva$);
+            var spreader$ = mh$.asSpreader(Object[].class, layouts.length);
+            return new fcntl(mh$, desc$, spreader$);
+        }
+
+        /**
+         * {@return the address}
+         */
+        public static MemorySegment address() {
+            return ADDR;
+        }
+
+        /**
+         * {@return the specialized method handle}
+         */
+        public MethodHandle handle() {
+            return handle;
+        }
+
+        /**
+         * {@return the specialized descriptor}
+         */
+        public FunctionDescriptor descriptor() {
+            return descriptor;
+        }
+
+        public int apply(int __fd, int __cmd, Object... x2) {
+            try {
+                if (TRACE_DOWNCALLS) {
+                    traceDowncall("fcntl", __fd, __cmd, x2);
+                }
+                return (int) spreader.invokeExact(__fd, __cmd, x2);
+            } catch(IllegalArgumentException | ClassCastException ex$)  {
+                throw ex$; // rethrow IAE from passing wrong number/type of args
+            } catch (Throwable ex$) {
+               throw new AssertionError("should not reach here", ex$);
+            }
+        }
+    }
+
+    private static class ppoll {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Linux.C_INT,
+            Linux.C_POINTER,
+            Linux.C_LONG,
+            Linux.C_POINTER,
+            Linux.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("ppoll").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int ppoll(struct pollfd *__fds, nfds_t __nfds, const struct timespec *__timeout, const __sigset_t *__ss)
+     * }
+     */
+    public static FunctionDescriptor ppoll$descriptor() {
+        return ppoll.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int ppoll(struct pollfd *__fds, nfds_t __nfds, const struct timespec *__timeout, const __sigset_t *__ss)
+     * }
+     */
+    public static MethodHandle ppoll$handle() {
+        return ppoll.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int ppoll(struct pollfd *__fds, nfds_t __nfds, const struct timespec *__timeout, const __sigset_t *__ss)
+     * }
+     */
+    public static MemorySegment ppoll$address() {
+        return ppoll.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int ppoll(struct pollfd *__fds, nfds_t __nfds, const struct timespec *__timeout, const __sigset_t *__ss)
+     * }
+     */
+    public static int ppoll(MemorySegment __fds, long __nfds, MemorySegment __timeout, MemorySegment __ss) {
+        var mh$ = ppoll.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ppoll", __fds, __nfds, __timeout, __ss);
+            }
+            return (int)mh$.invokeExact(__fds, __nfds, __timeout, __ss);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class strerror {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Linux.C_POINTER,
@@ -2996,6 +3393,15 @@ public class Linux extends Linux$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int IPPROTO_IP = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.IPPROTO_IP = 0
+     * }
+     */
+    public static int IPPROTO_IP() {
+        return IPPROTO_IP;
+    }
     private static final int IPPROTO_TCP = (int)6L;
     /**
      * {@snippet lang=c :
@@ -3005,6 +3411,15 @@ public class Linux extends Linux$shared {
     public static int IPPROTO_TCP() {
         return IPPROTO_TCP;
     }
+    private static final int IPPROTO_UDP = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.IPPROTO_UDP = 17
+     * }
+     */
+    public static int IPPROTO_UDP() {
+        return IPPROTO_UDP;
+    }
     private static final int IPPROTO_IPV6 = (int)41L;
     /**
      * {@snippet lang=c :
@@ -3013,6 +3428,105 @@ public class Linux extends Linux$shared {
      */
     public static int IPPROTO_IPV6() {
         return IPPROTO_IPV6;
+    }
+    private static final int TCP_ESTABLISHED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_ESTABLISHED = 1
+     * }
+     */
+    public static int TCP_ESTABLISHED() {
+        return TCP_ESTABLISHED;
+    }
+    private static final int TCP_SYN_SENT = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_SYN_SENT = 2
+     * }
+     */
+    public static int TCP_SYN_SENT() {
+        return TCP_SYN_SENT;
+    }
+    private static final int TCP_SYN_RECV = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_SYN_RECV = 3
+     * }
+     */
+    public static int TCP_SYN_RECV() {
+        return TCP_SYN_RECV;
+    }
+    private static final int TCP_FIN_WAIT1 = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_FIN_WAIT1 = 4
+     * }
+     */
+    public static int TCP_FIN_WAIT1() {
+        return TCP_FIN_WAIT1;
+    }
+    private static final int TCP_FIN_WAIT2 = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_FIN_WAIT2 = 5
+     * }
+     */
+    public static int TCP_FIN_WAIT2() {
+        return TCP_FIN_WAIT2;
+    }
+    private static final int TCP_TIME_WAIT = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_TIME_WAIT = 6
+     * }
+     */
+    public static int TCP_TIME_WAIT() {
+        return TCP_TIME_WAIT;
+    }
+    private static final int TCP_CLOSE = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_CLOSE = 7
+     * }
+     */
+    public static int TCP_CLOSE() {
+        return TCP_CLOSE;
+    }
+    private static final int TCP_CLOSE_WAIT = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_CLOSE_WAIT = 8
+     * }
+     */
+    public static int TCP_CLOSE_WAIT() {
+        return TCP_CLOSE_WAIT;
+    }
+    private static final int TCP_LAST_ACK = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_LAST_ACK = 9
+     * }
+     */
+    public static int TCP_LAST_ACK() {
+        return TCP_LAST_ACK;
+    }
+    private static final int TCP_LISTEN = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_LISTEN = 10
+     * }
+     */
+    public static int TCP_LISTEN() {
+        return TCP_LISTEN;
+    }
+    private static final int TCP_CLOSING = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TCP_CLOSING = 11
+     * }
+     */
+    public static int TCP_CLOSING() {
+        return TCP_CLOSING;
     }
     private static final int AF_UNSPEC = (int)0L;
     /**

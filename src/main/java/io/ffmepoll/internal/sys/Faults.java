@@ -35,6 +35,8 @@ public interface Faults {
     default long writeLong(int fd, long value) { return PASS; }
     default long close(int fd) { return PASS; }
     default long pipe2(int flags) { return PASS; }
+    default long pollOne(NativeScratch s, int fd, short events, long timeoutNanos) { return PASS; }
+    default long fcntl(int fd, int cmd, int arg) { return PASS; }
     default long socket(int domain, int type, int protocol) { return PASS; }
     default long socketpair(int domain, int type, int protocol) { return PASS; }
     default long bind(int fd, MemorySegment addr, int len) { return PASS; }

@@ -50,4 +50,33 @@ public final class NativeAccess {
         }
         granted = true;
     }
+
+    /**
+     * Finds the caller of a restricted library method: call {@code CALLERS.getCallerClass()}
+     * directly in the public method, so the frame it names is the application's. Reflection
+     * and method-handle frames are skipped by the walker, so a reflective call names its real
+     * caller.
+     */
+    public static final StackWalker CALLERS = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    /**
+     * The library's restricted methods follow the JDK's rule for its own: the calling module
+     * must have native access enabled ({@code --enable-native-access}, or
+     * {@code Enable-Native-Access: ALL-UNNAMED} in an executable jar's manifest). The JDK's
+     * internal check cannot be called for another module, so this reads the public
+     * {@link Module#isNativeAccessEnabled()} of the caller's module and refuses when it is
+     * false; where the JVM would only warn (its transitional default), this refuses, since a
+     * library cannot issue the JVM's warning on another module's behalf. Thread-safe.
+     * @param caller the class that called the restricted method
+     * @param method the method's name, for the message, as {@code "ReceivedDescriptor.adopt"}
+     * @throws IllegalCallerException naming the flag that would allow the call
+     */
+    public static void checkCaller(Class<?> caller, String method) {
+        Module module = caller.getModule();
+        if (module.isNativeAccessEnabled()) return;
+        String flag = "--enable-native-access=" + (module.isNamed() ? module.getName() : "ALL-UNNAMED");
+        throw new IllegalCallerException(method + " is restricted: it can break the ownership of descriptors or"
+                + " memory the JVM relies on, so the calling module (" + module + ") needs native access: add "
+                + flag + " to the java command");
+    }
 }

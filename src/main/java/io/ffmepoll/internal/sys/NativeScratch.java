@@ -1,5 +1,7 @@
 package io.ffmepoll.internal.sys;
 
+import io.ffmepoll.internal.gen.ip_mreqn;
+import io.ffmepoll.internal.gen.ipv6_mreq;
 import io.ffmepoll.internal.gen.linger;
 import io.ffmepoll.internal.gen.sockaddr_storage;
 import io.ffmepoll.internal.gen.ucred;
@@ -43,9 +45,14 @@ public final class NativeScratch {
     public static final long LONG = align(ITIMERSPEC + ITIMERSPEC_SIZE);             // a 64-bit counter
     public static final long INTS = align(LONG + ValueLayout.JAVA_LONG.byteSize()); // two ints: fds, a socklen_t
     public static final long OPTION = align(INTS + 2 * INT);                        // a socket option value
-    /** The largest option value read or written: an int, a struct linger or a struct ucred. */
-    public static final long OPTION_SIZE = Math.max(INT, Math.max(linger.sizeof(), ucred.sizeof()));
-    public static final long ADDRESS = align(OPTION + OPTION_SIZE);                 // struct sockaddr_storage
+    /**
+     * The largest option value read or written here: an int, a struct linger, a struct ucred,
+     * or a multicast request (struct ip_mreqn, struct ipv6_mreq).
+     */
+    public static final long OPTION_SIZE = Math.max(Math.max(INT, Math.max(linger.sizeof(), ucred.sizeof())),
+            Math.max(ip_mreqn.sizeof(), ipv6_mreq.sizeof()));
+    public static final long POLLFD = align(OPTION + OPTION_SIZE);                  // struct pollfd
+    public static final long ADDRESS = align(POLLFD + io.ffmepoll.internal.gen.pollfd.sizeof());             // struct sockaddr_storage
     public static final long ADDRESS_SIZE = sockaddr_storage.sizeof();
     public static final long ADDRESS_LENGTH = align(ADDRESS + ADDRESS_SIZE);        // socklen_t for ADDRESS
     private static final long SIZE = ADDRESS_LENGTH + INT;
@@ -62,7 +69,7 @@ public final class NativeScratch {
     /** The argument structs, at the offsets above. */
     public final MemorySegment buffer;
     /** Slices of {@link #buffer}, made once so that no call creates a segment object. */
-    public final MemorySegment event, timespec, itimerspec, longValue, ints, option, address, addressLength;
+    public final MemorySegment event, timespec, itimerspec, longValue, ints, option, pollfd, address, addressLength;
     /** The two halves of {@link #itimerspec}. */
     public final MemorySegment itInterval, itValue;
     /**
@@ -85,6 +92,7 @@ public final class NativeScratch {
         this.longValue = buffer.asSlice(LONG, ValueLayout.JAVA_LONG.byteSize());
         this.ints = buffer.asSlice(INTS, 2 * INT);
         this.option = buffer.asSlice(OPTION, OPTION_SIZE);
+        this.pollfd = buffer.asSlice(POLLFD, io.ffmepoll.internal.gen.pollfd.sizeof());
         this.address = buffer.asSlice(ADDRESS, ADDRESS_SIZE);
         this.addressLength = buffer.asSlice(ADDRESS_LENGTH, INT);
     }

@@ -46,6 +46,11 @@ public final class Sys {
         static final MethodHandle WRITE = capturing(Linux.write$address(), Linux.write$descriptor());
         static final MethodHandle CLOSE = capturing(Linux.close$address(), Linux.close$descriptor());
         static final MethodHandle PIPE2 = capturing(Linux.pipe2$address(), Linux.pipe2$descriptor());
+        static final MethodHandle PPOLL = capturing(Linux.ppoll$address(), Linux.ppoll$descriptor());
+        /** fcntl(fd, cmd, int): variadic in C, so the third argument is declared as such. */
+        static final MethodHandle FCNTL = LINKER.downcallHandle(Linux.fcntl.address(),
+                FunctionDescriptor.of(Linux.C_INT, Linux.C_INT, Linux.C_INT, Linux.C_INT),
+                Linker.Option.firstVariadicArg(2), ERRNO);
     }
 
     /** Socket calls, made together on the first of them; a program without sockets never makes them. */
@@ -237,6 +242,36 @@ public final class Sys {
         NativeScratch s = NativeScratch.current();
         try {
             return result((int) Core.PIPE2.invokeExact(s.capture, s.ints, flags), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /**
+     * ppoll on one descriptor: the {@code struct pollfd} and the timeout live in the thread's
+     * scratch; {@code timeoutNanos < 0} passes no timeout (wait forever), and no signal mask is
+     * changed. Returns 0 (timeout), 1 (the revents are in the scratch's pollfd) or -errno.
+     */
+    public static int pollOne(NativeScratch s, int fd, short events, long timeoutNanos) {
+        if (FAULTS != null) { long f = FAULTS.pollOne(s, fd, events, timeoutNanos); if (f != Faults.PASS) return (int) f; }
+        MemorySegment p = s.pollfd;
+        io.ffmepoll.internal.gen.pollfd.fd(p, fd);
+        io.ffmepoll.internal.gen.pollfd.events(p, events);
+        io.ffmepoll.internal.gen.pollfd.revents(p, (short) 0);
+        MemorySegment ts = MemorySegment.NULL;
+        if (timeoutNanos >= 0) {
+            ts = s.timespec;
+            NativeScratch.setTimespec(ts, timeoutNanos);
+        }
+        try {
+            return result((int) Core.PPOLL.invokeExact(s.capture, p, 1L, ts, MemorySegment.NULL), s);
+        } catch (Throwable t) { throw unexpected(t); }
+    }
+
+    /** fcntl with an int argument (F_GETFD, F_SETFD, F_GETFL, F_SETFL): the result or -errno. */
+    public static int fcntl(int fd, int cmd, int arg) {
+        if (FAULTS != null) { long f = FAULTS.fcntl(fd, cmd, arg); if (f != Faults.PASS) return (int) f; }
+        NativeScratch s = NativeScratch.current();
+        try {
+            return result((int) Core.FCNTL.invokeExact(s.capture, fd, cmd, arg), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 

@@ -333,6 +333,16 @@ public final class FaultPlan implements Faults {
         return wait(epfd, events, maxEvents, -1, timeoutNanos, true);
     }
 
+    /** ppoll on one fd: interrupted, or ended early with nothing ready, as an epoll wait may be. */
+    @Override
+    public long pollOne(NativeScratch s, int fd, short events, long timeoutNanos) {
+        SplittableRandom r = random(WAITS);
+        if (r == null) return PASS;
+        if (roll(r, EINTR_WAIT)) return inject(EINTR_WAIT, -E_INTR);
+        if (timeoutNanos != 0 && roll(r, EARLY_WAIT)) return inject(EARLY_WAIT, 0);
+        return PASS;
+    }
+
     private long wait(int epfd, MemorySegment events, int maxEvents, int millis, long nanos, boolean pwait2) {
         SplittableRandom r = random(WAITS);
         if (r == null) return PASS;
