@@ -882,10 +882,8 @@ public final class EventLoop implements Executor {
                 readBuffer = arena.allocate(config.readBufferSize(), 64);
                 readSlices = new MemorySegment[(int) Math.min(readBuffer.byteSize(), READ_SLICES_CACHED) + 1];
                 pool = new BufferPool(config.writeChunkSize(), 256);
-                // The JVM's first JFR event object sets up JFR's event machinery (over a second
-                // measured on a loaded machine): start-up work, not the first handler call's.
+                // Registers the JFR listener only: the event object waits for a recording.
                 slow = new HandlerTimer();
-                slow.begin();
             } finally {
                 started.countDown();
             }

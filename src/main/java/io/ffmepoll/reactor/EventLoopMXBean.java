@@ -7,8 +7,10 @@ package io.ffmepoll.reactor;
  * {@link EventLoop#index()}): visible in {@code jconsole} and {@code jcmd}-started JMX agents,
  * and readable from code. Each attribute is read from {@link EventLoop#counters()} when asked,
  * so it is as fresh as that call; every method may be called from any thread.
- * <p>Registered when the reactor is built and unregistered when its loop terminates, unless
- * {@link Reactor.Builder#jmx(boolean) jmx(false)}; not at all in a runtime without the
+ * <p>Registered when the reactor is built and unregistered when its loop terminates, if
+ * {@link Reactor.Builder#jmx(boolean) jmx(true)}, {@code -Dio.ffmepoll.jmx=true}, or, by
+ * default, when the JVM already has an MBeanServer (a JMX agent, a metrics library); not at all
+ * in a runtime without the
  * {@code java.management} module (the library works without it; on the module path, add it
  * with {@code --add-modules java.management} or a {@code requires} of your own).
  * {@snippet :

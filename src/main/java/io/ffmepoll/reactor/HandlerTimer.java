@@ -10,7 +10,10 @@ import java.util.Optional;
  * check, so with JFR the loop runs exactly the event calls it ran before, and without it
  * nothing. One timer, and one event object, per loop: handler runs never nest, and an object per
  * run is only free while escape analysis removes it, which stops once a recording has made the
- * commit path hot. Loop thread only.
+ * commit path hot. The event object is made on the first run after JFR's recorder came up
+ * ({@link JfrWatch}): making one registers the event type with JFR, which costs a cold JVM about
+ * as much as all the rest of a reactor's start, for no use before a recording starts. Loop thread
+ * only.
  */
 final class HandlerTimer {
 
@@ -21,11 +24,11 @@ final class HandlerTimer {
      */
     static final boolean JFR = jfrReadable();
 
-    /** The loop's event object, or null without JFR. */
-    private final SlowHandlerEvent event;
+    /** The loop's event object; null without JFR, and until its recorder is up. */
+    private SlowHandlerEvent event;
 
     HandlerTimer() {
-        event = JFR ? new SlowHandlerEvent() : null;
+        if (JFR) JfrWatch.recorderUp();   // registers the listener now, not on the first handler run
     }
 
     private static boolean jfrReadable() {
@@ -35,7 +38,13 @@ final class HandlerTimer {
 
     /** Starts timing a handler run. */
     void begin() {
-        if (JFR) event.begin();
+        if (!JFR) return;
+        SlowHandlerEvent e = event;
+        if (e == null) {
+            if (!JfrWatch.recorderUp()) return;
+            event = e = new SlowHandlerEvent();
+        }
+        e.begin();
     }
 
     /**
@@ -48,6 +57,7 @@ final class HandlerTimer {
     void end(int loop, Object what, String kind) {
         if (!JFR) return;
         SlowHandlerEvent e = event;
+        if (e == null) return;   // made only in begin(): this run was not timed
         e.end();
         if (e.shouldCommit()) {
             e.loop = loop;

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 
 /**
@@ -14,6 +15,21 @@ import javax.management.ObjectName;
 final class LoopMBeans {
 
     private LoopMBeans() {}
+
+    /** The system property that says whether loops register beans when the builder does not. */
+    static final String PROPERTY = "io.ffmepoll.jmx";
+
+    /**
+     * Whether a reactor whose builder did not say registers its loops' beans: as
+     * {@link #PROPERTY} says if set, else exactly when an MBeanServer exists already (JMX is in
+     * use: looking costs nothing, creating the platform one costs more than the reactor).
+     * Call only if {@link LoopMXBean#MANAGEMENT}.
+     */
+    static boolean wanted() {
+        String p = System.getProperty(PROPERTY);
+        if (p != null && !p.isBlank()) return Boolean.parseBoolean(p.strip());
+        return !MBeanServerFactory.findMBeanServer(null).isEmpty();
+    }
 
     /** The name a loop's bean has: {@code io.ffmepoll:type=EventLoop,reactor=N,loop=I}. */
     static String name(int reactor, int loop) {

@@ -48,7 +48,7 @@ public final class Reactor implements AutoCloseable {
     /** Numbers the reactors of this JVM, for their loops' JMX names. */
     private static final AtomicInteger REACTORS = new AtomicInteger();
 
-    private Reactor(Config config, Duration closeGrace, boolean jmx) throws IOException {
+    private Reactor(Config config, Duration closeGrace, Boolean jmx) throws IOException {
         this.config = config;
         this.closeGrace = closeGrace;
         List<EventLoop> created = new ArrayList<>();
@@ -60,7 +60,7 @@ public final class Reactor implements AutoCloseable {
         }
         this.loops = List.copyOf(created);
         int id = REACTORS.getAndIncrement();
-        if (jmx && LoopMXBean.MANAGEMENT) {
+        if (LoopMXBean.MANAGEMENT && (jmx != null ? jmx : LoopMBeans.wanted())) {
             for (EventLoop l : loops) l.unregisterBean = LoopMBeans.register(l, id, l.threadName());
         }
         for (EventLoop l : loops) l.start();
@@ -482,7 +482,8 @@ public final class Reactor implements AutoCloseable {
         private String threadName = "ffm-epoll-loop";
         private boolean tcpNoDelay = true;
         private Duration closeFlushTimeout = Duration.ofSeconds(30);
-        private boolean jmx = true;
+        /** null: decided at build time by {@link LoopMBeans#wanted()}. */
+        private Boolean jmx;
 
         private Builder() {}
 
@@ -668,8 +669,17 @@ public final class Reactor implements AutoCloseable {
 
         /**
          * Whether each loop's counters are exported as an {@link EventLoopMXBean} on the platform
-         * MBeanServer, from {@link #build()} until the loop terminates (default true; a no-op in a
-         * runtime without {@code java.management}).
+         * MBeanServer, from {@link #build()} until the loop terminates (a no-op in a runtime
+         * without {@code java.management}).
+         * <p>Without this call, the system property {@code io.ffmepoll.jmx} decides
+         * ({@code -Dio.ffmepoll.jmx=true} or {@code false}); without it, the beans are registered
+         * when the JVM already uses JMX at build time: when an MBeanServer exists, as it does
+         * with a JMX agent ({@code -Dcom.sun.management.jmxremote...}), a metrics library, or any
+         * earlier {@code ManagementFactory.getPlatformMBeanServer()}. Creating the platform
+         * MBeanServer costs a cold JVM about 1,100 classes, half a CPU-second and 20 MiB, more
+         * than the rest of a reactor's start, so a reactor does not create it unasked. For
+         * {@code jconsole} attaching later to a JVM without an agent, start it with
+         * {@code -Dio.ffmepoll.jmx=true}.
          * @param export true to register one bean per loop, false to register none
          * @return this builder
          */

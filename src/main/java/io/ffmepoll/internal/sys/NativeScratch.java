@@ -11,7 +11,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * Native memory a thread needs around a system call: the errno capture area and small argument
@@ -29,8 +28,9 @@ public final class NativeScratch {
     }
 
     private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** errno's offset in {@link #capture}: read as a plain int, as a layout path's VarHandle
+     *  costs a cold JVM a tenth of a second of method-handle spinning at start. */
+    private static final long ERRNO = CAPTURE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
     /** Every slot starts at a multiple of this: the strictest alignment of the structs here. */
     private static final long ALIGN = ValueLayout.JAVA_LONG.byteAlignment();
@@ -110,7 +110,7 @@ public final class NativeScratch {
 
     /** errno as the last capturing call on this scratch left it. */
     public int errno() {
-        return (int) ERRNO.get(capture, 0L);
+        return capture.get(ValueLayout.JAVA_INT, ERRNO);
     }
 
     /** Reads an int from {@link #buffer}. */

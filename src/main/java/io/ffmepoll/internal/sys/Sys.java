@@ -5,12 +5,13 @@ import io.ffmepoll.internal.gen.Linux;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.NoSuchElementException;
 
 /**
  * Every system call the library makes, as errno-capturing downcall handles built from the
- * jextract bindings' {@code $address()} and {@code $descriptor()}.
+ * generated layouts, each proven equal to the jextract binding's descriptor by a test.
  * <p>Each method returns the call's result when it is non-negative and {@code -errno} when the
  * call failed, like the kernel's own convention. Turning {@code -errno} into an exception is
  * {@code io.ffmepoll.epoll.Errors}' job, so hot paths can test for {@code -EAGAIN} without one.
@@ -22,80 +23,174 @@ public final class Sys {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    /** The C library's symbols: jextract's lookup, less the loader lookup of no loaded library. */
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
 
-    private static MethodHandle capturing(MemorySegment address, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(address, descriptor, ERRNO);
+    private static final ValueLayout I = Linux.C_INT;
+    private static final ValueLayout L = Linux.C_LONG;
+    private static final ValueLayout P = Linux.C_POINTER;
+
+    /** The errno-capturing handle of the C function {@code name}, which must exist. */
+    private static MethodHandle capturing(String name, FunctionDescriptor shape) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), shape, ERRNO);
     }
 
-    // Two groups, each made on the first call of one of its functions: making every handle up
-    // front cost ~0.7 s before the first epoll_create1 (each $address() also initialises
-    // jextract's own, non-capturing handle). Groups rather than one class per function: a first
-    // call that loads a class can need a free descriptor (a class file in a directory), so a
-    // call like accept4 must not be first made when the process may be out of them; a program
-    // that has opened a socket has made every socket handle.
+    // Where the start-up time goes: the linker spins a class for each distinct shape of handle
+    // (descriptor and options; ~20 ms of a cold JVM's CPU each) and shares it between handles of
+    // the same shape. So the handles are grouped by shape, one holder class each, made on the
+    // first call of any function of that shape: a program makes only the shapes it calls
+    // (listening makes 10 of the 20). The handles are built here from the names and the
+    // generated layouts rather than from jextract's $address() and $descriptor(): those
+    // initialize jextract's own class for the function, which makes a second, non-capturing
+    // handle of another shape that is never called. SysTest proves each shape equal to the
+    // generated descriptor of every function it holds.
+    //
+    // Holder names spell the C signature: result, then arguments; I int, L long, P pointer.
+    // All holders are loaded (not initialized) with Sys, by HOLDERS below: a first call that
+    // loads a class can need a free descriptor (a class file in a directory), and a first
+    // accept4 or strerror may come when the process has none left. Initializing a loaded class
+    // and spinning the handle's class open no file.
 
-    /** epoll, eventfd, timerfd and unistd calls, made together on the first of them. */
-    private static final class Core {
-        static final MethodHandle EPOLL_CREATE1 = capturing(Linux.epoll_create1$address(), Linux.epoll_create1$descriptor());
-        static final MethodHandle EPOLL_CTL = capturing(Linux.epoll_ctl$address(), Linux.epoll_ctl$descriptor());
-        static final MethodHandle EPOLL_WAIT = capturing(Linux.epoll_wait$address(), Linux.epoll_wait$descriptor());
-        static final MethodHandle EVENTFD = capturing(Linux.eventfd$address(), Linux.eventfd$descriptor());
-        static final MethodHandle TIMERFD_CREATE = capturing(Linux.timerfd_create$address(), Linux.timerfd_create$descriptor());
-        static final MethodHandle TIMERFD_SETTIME = capturing(Linux.timerfd_settime$address(), Linux.timerfd_settime$descriptor());
-        static final MethodHandle READ = capturing(Linux.read$address(), Linux.read$descriptor());
-        static final MethodHandle WRITE = capturing(Linux.write$address(), Linux.write$descriptor());
-        static final MethodHandle CLOSE = capturing(Linux.close$address(), Linux.close$descriptor());
-        static final MethodHandle PIPE2 = capturing(Linux.pipe2$address(), Linux.pipe2$descriptor());
-        static final MethodHandle PPOLL = capturing(Linux.ppoll$address(), Linux.ppoll$descriptor());
-        /** fcntl(fd, cmd, int): variadic in C, so the third argument is declared as such. */
-        static final MethodHandle FCNTL = LINKER.downcallHandle(Linux.fcntl.address(),
-                FunctionDescriptor.of(Linux.C_INT, Linux.C_INT, Linux.C_INT, Linux.C_INT),
-                Linker.Option.firstVariadicArg(2), ERRNO);
+    private static final class I_I {   // (int) -> int
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I);
+        static final MethodHandle EPOLL_CREATE1 = capturing("epoll_create1", SHAPE);
+        static final MethodHandle CLOSE = capturing("close", SHAPE);
     }
 
-    /** Socket calls, made together on the first of them; a program without sockets never makes them. */
-    private static final class Sockets {
-        static final MethodHandle SOCKET = capturing(Linux.socket$address(), Linux.socket$descriptor());
-        static final MethodHandle SOCKETPAIR = capturing(Linux.socketpair$address(), Linux.socketpair$descriptor());
-        static final MethodHandle BIND = capturing(Linux.bind$address(), Linux.bind$descriptor());
-        static final MethodHandle LISTEN = capturing(Linux.listen$address(), Linux.listen$descriptor());
-        static final MethodHandle ACCEPT4 = capturing(Linux.accept4$address(), Linux.accept4$descriptor());
-        static final MethodHandle CONNECT = capturing(Linux.connect$address(), Linux.connect$descriptor());
-        static final MethodHandle SHUTDOWN = capturing(Linux.shutdown$address(), Linux.shutdown$descriptor());
-        static final MethodHandle GETSOCKNAME = capturing(Linux.getsockname$address(), Linux.getsockname$descriptor());
-        static final MethodHandle GETPEERNAME = capturing(Linux.getpeername$address(), Linux.getpeername$descriptor());
-        static final MethodHandle GETSOCKOPT = capturing(Linux.getsockopt$address(), Linux.getsockopt$descriptor());
-        static final MethodHandle SETSOCKOPT = capturing(Linux.setsockopt$address(), Linux.setsockopt$descriptor());
-        static final MethodHandle READV = capturing(Linux.readv$address(), Linux.readv$descriptor());
-        static final MethodHandle WRITEV = capturing(Linux.writev$address(), Linux.writev$descriptor());
-        static final MethodHandle SEND = capturing(Linux.send$address(), Linux.send$descriptor());
-        static final MethodHandle RECV = capturing(Linux.recv$address(), Linux.recv$descriptor());
-        static final MethodHandle SENDTO = capturing(Linux.sendto$address(), Linux.sendto$descriptor());
-        static final MethodHandle RECVFROM = capturing(Linux.recvfrom$address(), Linux.recvfrom$descriptor());
-        static final MethodHandle SENDMSG = capturing(Linux.sendmsg$address(), Linux.sendmsg$descriptor());
-        static final MethodHandle RECVMSG = capturing(Linux.recvmsg$address(), Linux.recvmsg$descriptor());
-        static final MethodHandle SENDMMSG = capturing(Linux.sendmmsg$address(), Linux.sendmmsg$descriptor());
-        static final MethodHandle RECVMMSG = capturing(Linux.recvmmsg$address(), Linux.recvmmsg$descriptor());
+    private static final class I_II {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I);
+        static final MethodHandle EVENTFD = capturing("eventfd", SHAPE);
+        static final MethodHandle TIMERFD_CREATE = capturing("timerfd_create", SHAPE);
+        static final MethodHandle LISTEN = capturing("listen", SHAPE);
+        static final MethodHandle SHUTDOWN = capturing("shutdown", SHAPE);
     }
+
+    private static final class I_III {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I, I);
+        static final MethodHandle SOCKET = capturing("socket", SHAPE);
+    }
+
+    private static final class I_IIIP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I, I, P);
+        static final MethodHandle EPOLL_CTL = capturing("epoll_ctl", SHAPE);
+        static final MethodHandle SOCKETPAIR = capturing("socketpair", SHAPE);
+    }
+
+    private static final class I_IPII {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, I, I);
+        static final MethodHandle EPOLL_WAIT = capturing("epoll_wait", SHAPE);
+        static final MethodHandle SENDMMSG = capturing("sendmmsg", SHAPE);
+    }
+
+    /** epoll_pwait2, or null where glibc predates it (2.35); the kernel may still say ENOSYS. */
+    private static final class I_IPIPP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, I, P, P);
+        static final MethodHandle EPOLL_PWAIT2 = LIBC.find("epoll_pwait2").isPresent() ? capturing("epoll_pwait2", SHAPE) : null;
+    }
+
+    private static final class I_IIPP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I, P, P);
+        static final MethodHandle TIMERFD_SETTIME = capturing("timerfd_settime", SHAPE);
+    }
+
+    private static final class L_IPL {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, I, P, L);
+        static final MethodHandle READ = capturing("read", SHAPE);
+        static final MethodHandle WRITE = capturing("write", SHAPE);
+    }
+
+    private static final class I_PI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, P, I);
+        static final MethodHandle PIPE2 = capturing("pipe2", SHAPE);
+    }
+
+    private static final class I_IPI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, I);
+        static final MethodHandle BIND = capturing("bind", SHAPE);
+        static final MethodHandle CONNECT = capturing("connect", SHAPE);
+    }
+
+    private static final class I_IPP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, P);
+        static final MethodHandle GETSOCKNAME = capturing("getsockname", SHAPE);
+        static final MethodHandle GETPEERNAME = capturing("getpeername", SHAPE);
+    }
+
+    private static final class I_IPPI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, P, I);
+        static final MethodHandle ACCEPT4 = capturing("accept4", SHAPE);
+    }
+
+    private static final class I_IIIPP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I, I, P, P);
+        static final MethodHandle GETSOCKOPT = capturing("getsockopt", SHAPE);
+    }
+
+    private static final class I_IIIPI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I, I, P, I);
+        static final MethodHandle SETSOCKOPT = capturing("setsockopt", SHAPE);
+    }
+
+    private static final class L_IPI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, I, P, I);
+        static final MethodHandle READV = capturing("readv", SHAPE);
+        static final MethodHandle WRITEV = capturing("writev", SHAPE);
+        static final MethodHandle SENDMSG = capturing("sendmsg", SHAPE);
+        static final MethodHandle RECVMSG = capturing("recvmsg", SHAPE);
+    }
+
+    private static final class L_IPLI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, I, P, L, I);
+        static final MethodHandle SEND = capturing("send", SHAPE);
+        static final MethodHandle RECV = capturing("recv", SHAPE);
+    }
+
+    private static final class L_IPLIPI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, I, P, L, I, P, I);
+        static final MethodHandle SENDTO = capturing("sendto", SHAPE);
+    }
+
+    private static final class L_IPLIPP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(L, I, P, L, I, P, P);
+        static final MethodHandle RECVFROM = capturing("recvfrom", SHAPE);
+    }
+
+    private static final class I_IPIIP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, P, I, I, P);
+        static final MethodHandle RECVMMSG = capturing("recvmmsg", SHAPE);
+    }
+
+    private static final class I_PLPP {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, P, L, P, P);
+        static final MethodHandle PPOLL = capturing("ppoll", SHAPE);
+    }
+
+    /** fcntl(fd, cmd, int): variadic in C, so the third argument is passed as a variadic one
+     *  (a shape of its own for the linker, though its descriptor equals socket's). */
+    private static final class I_IIvI {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(I, I, I, I);
+        /** Index of the first variadic argument; SysTest checks it against jextract's invoker. */
+        static final int FIRST_VARIADIC = 2;
+        static final MethodHandle FCNTL = LINKER.downcallHandle(LIBC.find("fcntl").orElseThrow(), SHAPE,
+                Linker.Option.firstVariadicArg(FIRST_VARIADIC), ERRNO);
+    }
+
+    /** strerror: not capturing, it sets no errno. */
+    private static final class P_I {
+        static final FunctionDescriptor SHAPE = FunctionDescriptor.of(P, I);
+        static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), SHAPE);
+    }
+
+    /** Every holder, loaded here and initialized on first use (see above); SysTest reads it. */
+    static final Class<?>[] HOLDERS = {
+            I_I.class, I_II.class, I_III.class, I_IIIP.class, I_IPII.class, I_IPIPP.class, I_IIPP.class,
+            L_IPL.class, I_PI.class, I_IPI.class, I_IPP.class, I_IPPI.class, I_IIIPP.class, I_IIIPI.class,
+            L_IPI.class, L_IPLI.class, L_IPLIPI.class, L_IPLIPP.class, I_IPIIP.class, I_PLPP.class, I_IIvI.class,
+            P_I.class};
 
     /** The fault layer tests choose with {@code -Dffmepoll.faults}; null otherwise, and then a
      *  constant the JIT folds, so each method's hook line costs nothing. */
     private static final Faults FAULTS = Faults.fromProperty();
-
-    /** Made with Sys, not on first use: the first use is often an error such as EMFILE, when
-     *  loading a class may be impossible. */
-    private static final MethodHandle STRERROR = Linux.strerror$handle();
-
-    /** epoll_pwait2, or null where glibc predates it (2.35); the kernel may still say ENOSYS. */
-    private static final MethodHandle EPOLL_PWAIT2 = pwait2();
-
-    private static MethodHandle pwait2() {
-        try {
-            return capturing(Linux.epoll_pwait2$address(), Linux.epoll_pwait2$descriptor());
-        } catch (NoSuchElementException | ExceptionInInitializerError | NoClassDefFoundError e) {
-            return null;
-        }
-    }
 
     private Sys() {}
 
@@ -115,7 +210,7 @@ public final class Sys {
 
     /** True when glibc exports epoll_pwait2 (the kernel is probed separately). */
     public static boolean hasEpollPwait2() {
-        return EPOLL_PWAIT2 != null;
+        return I_IPIPP.EPOLL_PWAIT2 != null;
     }
 
     // ---- epoll, eventfd, timerfd
@@ -124,7 +219,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.epollCreate1(flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.EPOLL_CREATE1.invokeExact(s.capture, flags), s);
+            return result((int) I_I.EPOLL_CREATE1.invokeExact(s.capture, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -135,7 +230,7 @@ public final class Sys {
         MemorySegment event = s.event;
         EpollEventLayout.set(event, 0, events, data);
         try {
-            return result((int) Core.EPOLL_CTL.invokeExact(s.capture, epfd, op, fd, event), s);
+            return result((int) I_IIIP.EPOLL_CTL.invokeExact(s.capture, epfd, op, fd, event), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -143,7 +238,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.epollWait(epfd, events, maxEvents, timeoutMillis); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.EPOLL_WAIT.invokeExact(s.capture, epfd, events, maxEvents, timeoutMillis), s);
+            return result((int) I_IPII.EPOLL_WAIT.invokeExact(s.capture, epfd, events, maxEvents, timeoutMillis), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -154,7 +249,7 @@ public final class Sys {
         MemorySegment ts = s.timespec;
         NativeScratch.setTimespec(ts, timeoutNanos);
         try {
-            return result((int) EPOLL_PWAIT2.invokeExact(s.capture, epfd, events, maxEvents, ts,
+            return result((int) I_IPIPP.EPOLL_PWAIT2.invokeExact(s.capture, epfd, events, maxEvents, ts,
                     MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -163,7 +258,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.eventfd(initial, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.EVENTFD.invokeExact(s.capture, initial, flags), s);
+            return result((int) I_II.EVENTFD.invokeExact(s.capture, initial, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -171,7 +266,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.timerfdCreate(clock, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.TIMERFD_CREATE.invokeExact(s.capture, clock, flags), s);
+            return result((int) I_II.TIMERFD_CREATE.invokeExact(s.capture, clock, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -182,7 +277,7 @@ public final class Sys {
         NativeScratch.setTimespec(s.itInterval, intervalNanos);
         NativeScratch.setTimespec(s.itValue, valueNanos);
         try {
-            return result((int) Core.TIMERFD_SETTIME.invokeExact(s.capture, fd, flags,
+            return result((int) I_IIPP.TIMERFD_SETTIME.invokeExact(s.capture, fd, flags,
                     s.itimerspec, MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -193,7 +288,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.read(fd, buf, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Core.READ.invokeExact(s.capture, fd, buf, count), s);
+            return result((long) L_IPL.READ.invokeExact(s.capture, fd, buf, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -201,7 +296,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.write(fd, buf, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Core.WRITE.invokeExact(s.capture, fd, buf, count), s);
+            return result((long) L_IPL.WRITE.invokeExact(s.capture, fd, buf, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -212,7 +307,7 @@ public final class Sys {
     public static int readLong(NativeScratch s, int fd) {
         if (FAULTS != null) { long f = FAULTS.readLong(s, fd); if (f != Faults.PASS) return (int) f; }
         try {
-            long r = (long) Core.READ.invokeExact(s.capture, fd, s.longValue, 8L);
+            long r = (long) L_IPL.READ.invokeExact(s.capture, fd, s.longValue, 8L);
             return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -223,7 +318,7 @@ public final class Sys {
         NativeScratch s = NativeScratch.current();
         s.setLong(NativeScratch.LONG, value);
         try {
-            long r = (long) Core.WRITE.invokeExact(s.capture, fd, s.longValue, 8L);
+            long r = (long) L_IPL.WRITE.invokeExact(s.capture, fd, s.longValue, 8L);
             return r == 8 ? 0 : r < 0 ? -s.errno() : -Linux.EIO();
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -232,7 +327,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.close(fd); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.CLOSE.invokeExact(s.capture, fd), s);
+            return result((int) I_I.CLOSE.invokeExact(s.capture, fd), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -241,7 +336,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.pipe2(flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.PIPE2.invokeExact(s.capture, s.ints, flags), s);
+            return result((int) I_PI.PIPE2.invokeExact(s.capture, s.ints, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -262,7 +357,7 @@ public final class Sys {
             NativeScratch.setTimespec(ts, timeoutNanos);
         }
         try {
-            return result((int) Core.PPOLL.invokeExact(s.capture, p, 1L, ts, MemorySegment.NULL), s);
+            return result((int) I_PLPP.PPOLL.invokeExact(s.capture, p, 1L, ts, MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -271,14 +366,14 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.fcntl(fd, cmd, arg); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Core.FCNTL.invokeExact(s.capture, fd, cmd, arg), s);
+            return result((int) I_IIvI.FCNTL.invokeExact(s.capture, fd, cmd, arg), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
     /** strerror's text; glibc returns static strings for known numbers. */
     public static String strerror(int errno) {
         try {
-            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment p = (MemorySegment) P_I.STRERROR.invokeExact(errno);
             return p.equals(MemorySegment.NULL) ? "errno " + errno : p.reinterpret(1024).getString(0);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -289,7 +384,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.socket(domain, type, protocol); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.SOCKET.invokeExact(s.capture, domain, type, protocol), s);
+            return result((int) I_III.SOCKET.invokeExact(s.capture, domain, type, protocol), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -298,7 +393,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.socketpair(domain, type, protocol); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.SOCKETPAIR.invokeExact(s.capture, domain, type, protocol,
+            return result((int) I_IIIP.SOCKETPAIR.invokeExact(s.capture, domain, type, protocol,
                     s.ints), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
@@ -307,7 +402,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.bind(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.BIND.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) I_IPI.BIND.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -315,7 +410,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.listen(fd, backlog); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.LISTEN.invokeExact(s.capture, fd, backlog), s);
+            return result((int) I_II.LISTEN.invokeExact(s.capture, fd, backlog), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -324,7 +419,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.accept4(fd, addr, len, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.ACCEPT4.invokeExact(s.capture, fd, addr, len, flags), s);
+            return result((int) I_IPPI.ACCEPT4.invokeExact(s.capture, fd, addr, len, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -332,7 +427,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.connect(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.CONNECT.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) I_IPI.CONNECT.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -340,7 +435,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.shutdown(fd, how); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.SHUTDOWN.invokeExact(s.capture, fd, how), s);
+            return result((int) I_II.SHUTDOWN.invokeExact(s.capture, fd, how), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -348,7 +443,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.getsockname(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.GETSOCKNAME.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) I_IPP.GETSOCKNAME.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -356,7 +451,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.getpeername(fd, addr, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.GETPEERNAME.invokeExact(s.capture, fd, addr, len), s);
+            return result((int) I_IPP.GETPEERNAME.invokeExact(s.capture, fd, addr, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -364,7 +459,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.getsockopt(fd, level, name, value, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.GETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
+            return result((int) I_IIIPP.GETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -372,7 +467,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.setsockopt(fd, level, name, value, len); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.SETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
+            return result((int) I_IIIPI.SETSOCKOPT.invokeExact(s.capture, fd, level, name, value, len), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -380,7 +475,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.readv(fd, iov, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.READV.invokeExact(s.capture, fd, iov, count), s);
+            return result((long) L_IPI.READV.invokeExact(s.capture, fd, iov, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -388,7 +483,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.writev(fd, iov, count); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.WRITEV.invokeExact(s.capture, fd, iov, count), s);
+            return result((long) L_IPI.WRITEV.invokeExact(s.capture, fd, iov, count), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -396,7 +491,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.send(fd, buf, len, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.SEND.invokeExact(s.capture, fd, buf, len, flags), s);
+            return result((long) L_IPLI.SEND.invokeExact(s.capture, fd, buf, len, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -404,7 +499,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.recv(fd, buf, len, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.RECV.invokeExact(s.capture, fd, buf, len, flags), s);
+            return result((long) L_IPLI.RECV.invokeExact(s.capture, fd, buf, len, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -412,7 +507,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.sendto(fd, buf, len, flags, addr, addrLen); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.SENDTO.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
+            return result((long) L_IPLIPI.SENDTO.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -421,7 +516,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.recvfrom(fd, buf, len, flags, addr, addrLen); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.RECVFROM.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
+            return result((long) L_IPLIPP.RECVFROM.invokeExact(s.capture, fd, buf, len, flags, addr, addrLen), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -429,7 +524,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.sendmsg(fd, msg, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.SENDMSG.invokeExact(s.capture, fd, msg, flags), s);
+            return result((long) L_IPI.SENDMSG.invokeExact(s.capture, fd, msg, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -437,7 +532,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.recvmsg(fd, msg, flags); if (f != Faults.PASS) return f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((long) Sockets.RECVMSG.invokeExact(s.capture, fd, msg, flags), s);
+            return result((long) L_IPI.RECVMSG.invokeExact(s.capture, fd, msg, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -445,7 +540,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.sendmmsg(fd, msgs, count, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.SENDMMSG.invokeExact(s.capture, fd, msgs, count, flags), s);
+            return result((int) I_IPII.SENDMMSG.invokeExact(s.capture, fd, msgs, count, flags), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 
@@ -454,7 +549,7 @@ public final class Sys {
         if (FAULTS != null) { long f = FAULTS.recvmmsg(fd, msgs, count, flags); if (f != Faults.PASS) return (int) f; }
         NativeScratch s = NativeScratch.current();
         try {
-            return result((int) Sockets.RECVMMSG.invokeExact(s.capture, fd, msgs, count, flags, MemorySegment.NULL), s);
+            return result((int) I_IPIIP.RECVMMSG.invokeExact(s.capture, fd, msgs, count, flags, MemorySegment.NULL), s);
         } catch (Throwable t) { throw unexpected(t); }
     }
 }

@@ -39,6 +39,10 @@ final class Report {
                 "errors", "other%", "wrk msg/s");
         b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
         for (Scenario s : scenarios) {
+            if (s.mode().equals("startup")) {
+                b.append(Startup.table(s, impls, runs, skipped));
+                continue;
+            }
             String unit = unit(runs, s.name());
             for (String impl : impls) {
                 String skip = skipped.get(impl + "/" + s.proto());
@@ -88,7 +92,7 @@ final class Report {
 
     /** Other processes' share of all CPUs (percent) above which a run is flagged as disturbed. */
     static final double OTHER_CPU_LIMIT = 10;
-    private static final String OTHER_CPU_WARNING = "other processes took more than 10% of the CPU";
+    static final String OTHER_CPU_WARNING = "other processes took more than 10% of the CPU";
 
     /** Whether other processes took more than {@link #OTHER_CPU_LIMIT} of the CPU during the run's window. */
     static boolean disturbed(Compare.Run r) {

@@ -50,6 +50,9 @@ record Scenario(String name, String proto, String mode, int conns, int idle, int
         add(new Scenario("work-block1ms", "echo", "open", 50, 0, 64, 1, 4_000, 0, 0,
                 "open loop, 4,000 msg/s over 50 connections, each making a 1 ms blocking call on the serving thread"
                         + " (--work sleep:1000): what a per-loop server cannot hide", List.of("--work", "sleep:1000")));
+        add(new Scenario("startup", "echo", "startup", 0, 0, 0, 1, 0, 0, 0,
+                "a fresh echo server per run: ms from launch to 'listening', CPU used by then, classes loaded by then,"
+                        + " RSS after 2 s idle (Startup)"));
     }
 
     private static void add(Scenario s) {
@@ -61,6 +64,7 @@ record Scenario(String name, String proto, String mode, int conns, int idle, int
         return switch (mode) {
             case "bulk" -> "cpu-s/GiB";
             case "churn", "storm" -> "cpu-s/M conn";
+            case "startup" -> "cpu-s to listening";
             default -> "cpu-s/M msg";
         };
     }
