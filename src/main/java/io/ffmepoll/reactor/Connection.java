@@ -29,10 +29,14 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A stream connection (TCP or Unix-domain) served by one {@link EventLoop} for its whole life.
- * <p>Registered once with {@code IN | OUT | RDHUP | PRI | ET}: reading, writing and backpressure
- * never call {@code epoll_ctl}. Input is read until {@code EAGAIN}, at most a read budget per wake;
- * output that the socket does not take at once is copied into pooled native chunks and sent
- * with gathering {@code sendmsg} when the socket reports {@code OUT}. A Unix-domain connection
+ * <p>Registered with {@code IN | RDHUP | PRI | ET}: reading and writing call no {@code epoll_ctl}.
+ * Input is read until {@code EAGAIN}, at most a read budget per wake; output that the socket does
+ * not take at once is copied into pooled native chunks and sent with gathering {@code sendmsg}
+ * when the socket reports {@code OUT}. {@code OUT} is watched only while output waits (one
+ * {@code epoll_ctl} when a write first meets a full socket, one when the queue is empty again):
+ * a socket with room is writable from the start, and an AF_UNIX socket reports writable each time
+ * the peer reads, so watching it always would cost an event per accept and, on AF_UNIX, a
+ * wake-up per message. A Unix-domain connection
  * also receives the descriptors sent with its bytes ({@link Handler#onDescriptors}).
  * <h2>Threads</h2>
  * {@link #write}, {@link #writeAndNotify}, {@link #close()}, {@link #shutdownOutput()} and
@@ -73,7 +77,9 @@ import java.util.concurrent.TimeoutException;
 public final class Connection extends Registration {
 
     /** PRI: TCP urgent data (and Unix MSG_OOB) pending, which makes a short read no proof of an empty queue. */
-    static final Interest INTEREST = Interest.of(Interest.IN, Interest.OUT, Interest.RDHUP, Interest.PRI, Interest.ET);
+    static final Interest READING = Interest.of(Interest.IN, Interest.RDHUP, Interest.PRI, Interest.ET);
+    /** While output waits for room, or a connect for its completion. */
+    static final Interest READING_AND_WRITING = READING.with(Interest.OUT);
     private static final int IN = Interest.IN.bits(), OUT = Interest.OUT.bits(), ERR = Interest.ERR.bits(),
             HUP = Interest.HUP.bits(), RDHUP = Interest.RDHUP.bits(), PRI = Interest.PRI.bits();
     /** Chunks gathered into one sendmsg; the loop's arrays hold one more, for a write's own bytes. */
@@ -119,6 +125,12 @@ public final class Connection extends Registration {
     /** The writability last reported to the handler (loop thread). */
     private boolean reportedWritable = true;
     private boolean waitingForOut;     // the socket refused bytes; an OUT edge will follow
+    /**
+     * OUT is in the registered interest. Added by the epoll_ctl(MOD) that follows a refused
+     * write: the kernel polls the socket as it changes the interest and reports OUT if room
+     * appeared in between, so no edge is lost.
+     */
+    private boolean outWatched;
     /** On the loop's list of connections with held writes to send after the current run. */
     boolean flushScheduled;
     /** Bytes accepted for sending over the connection's life, and bytes handed to the kernel. */
@@ -194,8 +206,9 @@ public final class Connection extends Registration {
             throws NativeIOException {
         Connection c = new Connection(loop, socket, handler);
         c.connecting = !socket.isConnected();
+        c.outWatched = c.connecting;   // a connect in progress completes with OUT
         try {
-            loop.register(c, socket, INTEREST);
+            loop.register(c, socket, c.outWatched ? READING_AND_WRITING : READING);
         } catch (NativeIOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -554,6 +567,12 @@ public final class Connection extends Registration {
             connecting = false;
             opened();
             if (closed) return;
+            try {
+                if (!waitingForOut) unwatchOut();
+            } catch (IOException e) {
+                closeNow(e);
+                return;
+            }
         }
         try {
             // OUT/ERR first, then IN, then hang-up: a peer that sends its last bytes and closes
@@ -660,7 +679,7 @@ public final class Connection extends Registration {
             }
         } finally {
             if (progressed) {
-                long now = System.nanoTime();
+                long now = loop.iterationStart;
                 idleSince[Idle.READ.ordinal()] = now;
                 idleSince[Idle.READ_WRITE.ordinal()] = now;
             }
@@ -729,6 +748,13 @@ public final class Connection extends Registration {
         }
         long sent = queueEmpty() ? writeDirect(data) : writeWithHeld(data);
         if (sent < size) enqueue(data, sent);
+        if (waitingForOut && !outWatched && !outputBroken) {
+            try {
+                watchOut();
+            } catch (NativeIOException e) {
+                closeLater(e);
+            }
+        }
     }
 
     /**
@@ -790,7 +816,7 @@ public final class Connection extends Registration {
     private void wrote(long n) {
         loop.count(EventLoop.WRITTEN, n);
         streamSent += n;
-        long now = System.nanoTime();
+        long now = loop.iterationStart;
         idleSince[Idle.WRITE.ordinal()] = now;
         idleSince[Idle.READ_WRITE.ordinal()] = now;
     }
@@ -1046,6 +1072,7 @@ public final class Connection extends Registration {
             }
             if (n == Descriptor.WOULD_BLOCK) {
                 waitingForOut = true;
+                if (!outWatched) watchOut();
                 completeTracked();
                 return;
             }
@@ -1056,7 +1083,12 @@ public final class Connection extends Registration {
                 break;
             }
         }
-        if (queueEmpty()) waitingForOut = false;
+        if (queueEmpty()) {
+            waitingForOut = false;
+            if (outWatched) unwatchOut();
+        } else if (waitingForOut && !outWatched) {
+            watchOut();
+        }
         completeTracked();
         if (closed) return;
         updateWritability();
@@ -1064,6 +1096,20 @@ public final class Connection extends Registration {
         if (queueEmpty()) {
             if (shutdownOutputRequested && !outputShutdown) doShutdownOutput();
             if (closeRequested) finishClose();
+        }
+    }
+
+    /** The socket refused bytes ({@code waitingForOut}): watch OUT until the queue is empty. */
+    private void watchOut() throws NativeIOException {
+        loop.modify(this, socket, READING_AND_WRITING);
+        outWatched = true;
+    }
+
+    /** Nothing waits for room any more: stop watching OUT, which would only bring wake-ups. */
+    private void unwatchOut() throws NativeIOException {
+        if (outWatched && !connecting) {
+            loop.modify(this, socket, READING);
+            outWatched = false;
         }
     }
 

@@ -115,6 +115,13 @@ public final class EventLoop implements Executor {
     private boolean draining;
     /** Loop iterations so far; a registration uses at most one read budget per iteration. */
     long iteration;
+    /**
+     * {@link System#nanoTime()} as the current iteration's wait returned: the clock of the
+     * connections' idle progress. Read once per iteration rather than at every read and write,
+     * so progress counts from the start of the iteration that made it (at most one iteration's
+     * work earlier than exact, which an idle timeout of milliseconds or more cannot tell).
+     */
+    long iterationStart;
     private Arena arena;
     MemorySegment readBuffer;
     /** Views {@code readBuffer.asSlice(0, n)} by n, made once each (see {@link #readSlice}). */
@@ -508,6 +515,12 @@ public final class EventLoop implements Executor {
         }
     }
 
+    /** Changes what {@code r}, registered for {@code d}, is watched for; its token stays. */
+    void modify(Registration r, Descriptor d, Interest interest) throws NativeIOException {
+        count(CTLS, 1);
+        epoll.modify(d, interest, r.token);
+    }
+
     /** Stops watching {@code d} (before it is closed elsewhere) and frees the token. */
     void deregister(Registration r, Descriptor d) {
         tokens.remove(r.token);
@@ -613,7 +626,9 @@ public final class EventLoop implements Executor {
             enterPhase(WAITING, System.nanoTime());
             int n = epoll.waitNanos(events, timeout);
             sleepState.set(AWAKE);
-            enterPhase(WORKING, System.nanoTime());
+            long woke = System.nanoTime();
+            iterationStart = woke;
+            enterPhase(WORKING, woke);
             count(WAITS, 1);
             count(EVENTS, n);
             iteration++;
@@ -877,6 +892,7 @@ public final class EventLoop implements Executor {
         @Override
         public void run() {
             try {
+                iterationStart = System.nanoTime();   // for what runs before the first wait returns
                 arena = Arena.ofConfined();
                 scratch = new NativeScratch(arena);
                 readBuffer = arena.allocate(config.readBufferSize(), 64);

@@ -34,9 +34,9 @@ final class Report {
                         Map<String, String> skipped, Map<String, List<String>> warnings) {
         StringBuilder b = new StringBuilder();
         b.append("machine: ").append(Machine.current().describe()).append('\n');
-        String head = String.format(Locale.ROOT, "%-13s %-12s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s",
+        String head = String.format(Locale.ROOT, "%-13s %-12s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s %8s",
                 "scenario", "impl", "throughput", "spread", "unit", "cpu-s/unit", "p50 us", "p99 us", "p99.9 us", "RSS MiB", "B/idle",
-                "errors", "other%", "wrk msg/s");
+                "errors", "other%", "wrk msg/s", "wrk cpu");
         b.append(head).append('\n').append("-".repeat(head.length())).append('\n');
         for (Scenario s : scenarios) {
             if (s.mode().equals("startup")) {
@@ -56,7 +56,7 @@ final class Report {
                     b.append(String.format(Locale.ROOT, "%-13s %-12s failed: %s%n", s.name(), impl, shorten(note, 90)));
                     continue;
                 }
-                b.append(String.format(Locale.ROOT, "%-13s %-12s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s%s%n",
+                b.append(String.format(Locale.ROOT, "%-13s %-12s %14s %6s %-7s %11s %8s %9s %9s %8s %9s %6s %7s %11s %8s%s%n",
                         s.name(), impl,
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::throughput)),
                         spread(runs, s.name(), impl), unit,
@@ -70,6 +70,7 @@ final class Report {
                                 .mapToLong(Compare.Run::errors).sum()),
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::otherCpuPercent)),
                         Compare.fmt(median(runs, s.name(), impl, Compare.Run::wrkThroughput)),
+                        Compare.fmt(median(runs, s.name(), impl, Compare.Run::wrkCpuPerUnit)),
                         disturbance(runs, s.name(), impl) == null ? "" : "  !"));
             }
             for (String impl : impls) {
@@ -131,9 +132,11 @@ final class Report {
                 double t = median(runs, s.name(), mine, Compare.Run::throughput) / median(runs, s.name(), other, Compare.Run::throughput);
                 double c = median(runs, s.name(), mine, r -> r.cpuPerUnit(s)) / median(runs, s.name(), other, r -> r.cpuPerUnit(s));
                 double l = median(runs, s.name(), mine, Compare.Run::p99) / median(runs, s.name(), other, Compare.Run::p99);
-                b.append(String.format(Locale.ROOT, "  %s/%-8s throughput %.2fx  cpu per unit %.2fx (units per cpu-s %.2fx)%s%n",
+                double w = median(runs, s.name(), mine, Compare.Run::wrkCpuPerUnit) / median(runs, s.name(), other, Compare.Run::wrkCpuPerUnit);
+                b.append(String.format(Locale.ROOT, "  %s/%-8s throughput %.2fx  cpu per unit %.2fx (units per cpu-s %.2fx)%s%s%n",
                         mine, other, t, c, 1 / c,
-                        s.mode().equals("bulk") ? "" : String.format(Locale.ROOT, "  p99 %.2fx", l)));
+                        s.mode().equals("bulk") ? "" : String.format(Locale.ROOT, "  p99 %.2fx", l),
+                        Double.isNaN(w) ? "" : String.format(Locale.ROOT, "  with wrk: units per cpu-s %.2fx", 1 / w)));
             }
         }
         return b.length() == 0 ? "  ratios: ffm not measured\n" : b.toString();
@@ -167,14 +170,14 @@ final class Report {
 
     static String csv(List<Scenario> scenarios, List<Compare.Run> runs, int loops, boolean pinned) {
         StringBuilder b = new StringBuilder(
-                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,other_cpu_percent,other_cpu_warning,wrk_throughput,wrk_p99_us,note\n");
+                "scenario,impl,round,loops,pinned,throughput,unit,server_cpu_s,messages,cpu_s_per_unit,cpu_unit,p50_us,p99_us,p999_us,rss_bytes,bytes_per_idle_conn,errors,other_cpu_percent,other_cpu_warning,wrk_throughput,wrk_p99_us,wrk_cpu_s_per_unit,note\n");
         for (Compare.Run r : runs) {
             Scenario s = scenarios.stream().filter(x -> x.name().equals(r.scenario())).findFirst().orElseThrow();
             b.append(String.join(",", r.scenario(), r.impl(), Integer.toString(r.round()), Integer.toString(loops),
                     Boolean.toString(pinned), num(r.throughput()), r.unit(), num(r.cpuSeconds()), Long.toString(r.messages()),
                     num(r.cpuPerUnit(s)), s.cpuUnit(), num(r.p50()), num(r.p99()), num(r.p999()),
                     Long.toString(r.rssBytes()), num(r.bytesPerIdle()), Long.toString(r.errors()),
-                    num(r.otherCpuPercent()), Boolean.toString(disturbed(r)), num(r.wrkThroughput()), num(r.wrkP99()),
+                    num(r.otherCpuPercent()), Boolean.toString(disturbed(r)), num(r.wrkThroughput()), num(r.wrkP99()), num(r.wrkCpuPerUnit()),
                     r.note() == null ? "" : '"' + r.note().replace('"', '\'') + '"')).append('\n');
         }
         return b.toString();

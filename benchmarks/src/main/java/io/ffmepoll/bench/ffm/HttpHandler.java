@@ -83,15 +83,19 @@ final class HttpHandler implements Handler, TlsHandler {
     private byte[] pending;     // an incomplete request, at most MAX_HEADER bytes
     private int pendingLength;
     private Out out;
+    /** The loop thread's scan buffer, looked up once: a connection stays on its loop. */
+    private byte[] work;
 
     @Override
     public void onOpen(Connection c) {
         out = new Plain(c);
+        work = WORK.get();
     }
 
     @Override
     public void onOpen(TlsConnection c) {
         out = new Secure(c);
+        work = WORK.get();
     }
 
     @Override
@@ -115,7 +119,7 @@ final class HttpHandler implements Handler, TlsHandler {
     }
 
     private void onRead(Out c, MemorySegment data) {
-        byte[] work = WORK.get();
+        byte[] work = this.work;
         int len = pendingLength;
         int n = (int) data.byteSize();
         if (len + n > work.length) {   // a read larger than the scan buffer: treat as an oversized header
@@ -240,9 +244,10 @@ final class HttpHandler implements Handler, TlsHandler {
             } else if (nameIs(b, line, colon, "transfer-encoding")) {
                 return BAD_REQUEST;
             } else if (nameIs(b, line, colon, "connection")) {
-                String value = new String(b, colon + 1, le - colon - 1, StandardCharsets.US_ASCII).trim().toLowerCase();
-                if (value.contains("close")) close = true;
-                else if (value.contains("keep-alive")) close = false;
+                // ASCII case folding, not String.toLowerCase(): in a Turkish default locale that
+                // makes "KEEP-ALIVE" "keep-alıve".
+                if (contains(b, colon + 1, le, "close")) close = true;
+                else if (contains(b, colon + 1, le, "keep-alive")) close = false;
             }
             line = le + 2;
         }
@@ -262,9 +267,21 @@ final class HttpHandler implements Handler, TlsHandler {
     }
 
     private static boolean nameIs(byte[] b, int from, int to, String lower) {
-        if (to - from != lower.length()) return false;
+        return to - from == lower.length() && matchesAt(b, from, lower);
+    }
+
+    /** Whether {@code b[from, to)} contains {@code lower}, ignoring ASCII case. */
+    private static boolean contains(byte[] b, int from, int to, String lower) {
+        for (int i = from; i + lower.length() <= to; i++) {
+            if (matchesAt(b, i, lower)) return true;
+        }
+        return false;
+    }
+
+    /** Whether {@code lower} starts at {@code b[at]}, ignoring ASCII case. */
+    private static boolean matchesAt(byte[] b, int at, String lower) {
         for (int k = 0; k < lower.length(); k++) {
-            int x = b[from + k];
+            int x = b[at + k];
             if (x >= 'A' && x <= 'Z') x += 32;
             if (x != lower.charAt(k)) return false;
         }

@@ -15,7 +15,7 @@ class ChartTest {
 
     private static Compare.Run run(String impl, int round, double throughput) {
         return new Compare.Run(ECHO.name(), impl, round, throughput, "msg/s", 1.4, 135_000,
-                400, 1_000, 2_000, 100L << 20, Double.NaN, 0, null, 1, Double.NaN, Double.NaN);
+                400, 1_000, 2_000, 100L << 20, Double.NaN, 0, null, 1, Double.NaN, Double.NaN, Double.NaN);
     }
 
     @Test

@@ -19,7 +19,7 @@ class OtherCpuWarningTest {
 
     private static Compare.Run run(String impl, int round, double otherPercent) {
         return new Compare.Run(ECHO.name(), impl, round, 90_000 + round * 1_000, "msg/s", 1.4, 135_000,
-                400, 1_000, 2_000, 100L << 20, Double.NaN, 0, null, otherPercent, Double.NaN, Double.NaN);
+                400, 1_000, 2_000, 100L << 20, Double.NaN, 0, null, otherPercent, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /** ffm quiet in all three rounds; netty disturbed (25 %) in round 2 only. */

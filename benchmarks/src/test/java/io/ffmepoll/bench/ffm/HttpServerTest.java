@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -191,6 +192,23 @@ class HttpServerTest {
     @Test
     void connectionCloseHeaderIsAnsweredThenClosed() {
         closedAfterResponse("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    }
+
+    /**
+     * Header values are matched without the default locale: in a Turkish one, "KEEP-ALIVE"
+     * lower-cased by {@code String.toLowerCase()} is "keep-alıve" (dotless i), so an HTTP/1.0
+     * client asking for keep-alive in capitals was answered once and then closed.
+     */
+    @Test
+    void keepAliveInCapitalsIsHonouredUnderATurkishDefaultLocale() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (ServerProcess turkish = ServerProcess.start(List.of("-Duser.language=tr", "-Duser.country=TR"), "http", 1);
+                 Socket s = Wire.connect(turkish.port())) {
+                byte[] request = Wire.ascii("GET / HTTP/1.0\r\nHost: a\r\nConnection: KEEP-ALIVE\r\n\r\n");
+                s.getOutputStream().write(concat(request, request));
+                Wire.expect(s.getInputStream(), concat(OK, OK), "two keep-alive responses");
+            }
+        });
     }
 
     /**

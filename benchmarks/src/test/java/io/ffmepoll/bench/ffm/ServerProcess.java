@@ -45,9 +45,15 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code FfmServer --proto proto --loops loops [extra...]} and waits for its listening line. */
     static ServerProcess start(String proto, int loops, String... extra) throws IOException {
+        return start(List.of(), proto, loops, extra);
+    }
+
+    /** As {@link #start(String, int, String...)}, with {@code jvmFlags} (system properties...) before the class path. */
+    static ServerProcess start(List<String> jvmFlags, String proto, int loops, String... extra) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), FfmServer.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FfmServer.class.getName(),
                 "--proto", proto, "--loops", Integer.toString(loops)));
         cmd.addAll(List.of(extra));
         if (!cmd.contains("--port")) cmd.addAll(List.of("--port", "0"));
