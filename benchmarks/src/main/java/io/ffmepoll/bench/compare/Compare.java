@@ -48,6 +48,14 @@ public final class Compare {
                     errors, note, otherCpuPercent, wrkThroughput, wrkP99, wrkCpuPerUnit, -1, -1);
         }
 
+        /** A run that measured neither wrk's CPU nor storm figures (startup). */
+        Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
+            long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
+            long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99) {
+            this(scenario, impl, round, throughput, unit, cpuSeconds, messages, p50, p99, p999, rssBytes, bytesPerIdle,
+                    errors, note, otherCpuPercent, wrkThroughput, wrkP99, Double.NaN);
+        }
+
         double cpuPerUnit(Scenario s) {
             if (messages <= 0) return Double.NaN;
             if (s.mode().equals("startup")) return cpuSeconds;
