@@ -2,6 +2,7 @@ package io.ffmepoll.reactor;
 
 import io.ffmepoll.epoll.NativeIOException;
 import io.ffmepoll.socket.Option;
+import io.ffmepoll.socket.StreamListener;
 import io.ffmepoll.socket.StreamSocket;
 import io.ffmepoll.socket.TcpListener;
 import io.ffmepoll.socket.TcpStream;
@@ -477,7 +478,7 @@ public final class Reactor implements AutoCloseable {
         private Duration linger = Duration.ofSeconds(2);
         private Duration acceptBackoff = Duration.ofMillis(100);
         private Duration closeGrace = Duration.ofSeconds(5);
-        private int backlog = 1024;
+        private int backlog = StreamListener.MAX_BACKLOG;
         private String threadName = "ffm-epoll-loop";
         private boolean tcpNoDelay = true;
         private Duration closeFlushTimeout = Duration.ofSeconds(30);
@@ -620,7 +621,10 @@ public final class Reactor implements AutoCloseable {
         }
 
         /**
-         * Listen backlog (default 1024; the kernel caps it at net.core.somaxconn).
+         * Listen backlog (default {@link StreamListener#MAX_BACKLOG}: the kernel's limit,
+         * {@code net.core.somaxconn}). A loop that falls behind a burst of connections (a cold
+         * JVM compiling its accept path, a slow handler) leaves them in this queue; one that
+         * finds it full loses its SYN and waits a second or more for the retransmit.
          * @param n the accept queue length
          * @return this builder
          */

@@ -440,7 +440,7 @@ public final class SharedServer implements AutoCloseable {
         private long lowWatermark = 16 * 1024;
         private long maxQueuedBytes = 16L << 20;
         private boolean tcpNoDelay = true;
-        private int backlog = 1024;
+        private int backlog = StreamListener.MAX_BACKLOG;
         private Duration closeGrace = Duration.ofSeconds(5);
         private String threadName = "ffm-shared";
 
@@ -531,8 +531,8 @@ public final class SharedServer implements AutoCloseable {
 
         /**
          * The listen backlog of every {@link SharedServer#listen listener}.
-         * @param n the accept queue length, positive (default 1024; the kernel caps it at
-         *        {@code net.core.somaxconn})
+         * @param n the accept queue length, positive (default {@link StreamListener#MAX_BACKLOG}:
+         *        the kernel's limit, {@code net.core.somaxconn})
          * @return this builder
          * @throws IllegalArgumentException if {@code n} is not positive
          */

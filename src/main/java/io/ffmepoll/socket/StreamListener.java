@@ -23,6 +23,15 @@ public abstract sealed class StreamListener extends SocketDescriptor permits Tcp
 
     private static final int ACCEPT_FLAGS = Linux.SOCK_NONBLOCK() | Linux.SOCK_CLOEXEC();
 
+    /**
+     * A backlog that asks for the longest accept queue the kernel allows: {@code listen(2)}
+     * silently truncates a larger value to {@code net.core.somaxconn} (4096 since Linux 5.4).
+     * A connection that finds the queue full has its SYN dropped and connects only after a
+     * retransmit a second or more later, so a server should not ask for less than the kernel
+     * grants unless it means to shed load.
+     */
+    public static final int MAX_BACKLOG = Integer.MAX_VALUE;
+
     StreamListener(int fd, int family) {
         super(fd, family);
     }

@@ -30,11 +30,31 @@ public final class Compare {
 
     static final List<String> DEFAULT_SCENARIOS = List.of("echo-50-64", "http-pipe16");
 
-    /** One measured run. */
+    /**
+     * One measured run. {@code listenOverflows}: the kernel's machine-wide count in the window;
+     * {@code connectsRetried}: a storm's connects that lost their SYN; -1 where not measured.
+     */
     record Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
                long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
                long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99,
-               double wrkCpuPerUnit) {
+               double wrkCpuPerUnit, long listenOverflows, long connectsRetried) {
+
+        /** A run that measured no storm figures. */
+        Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
+            long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
+            long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99,
+            double wrkCpuPerUnit) {
+            this(scenario, impl, round, throughput, unit, cpuSeconds, messages, p50, p99, p999, rssBytes, bytesPerIdle,
+                    errors, note, otherCpuPercent, wrkThroughput, wrkP99, wrkCpuPerUnit, -1, -1);
+        }
+
+        /** A run that measured neither wrk's CPU nor storm figures (startup). */
+        Run(String scenario, String impl, int round, double throughput, String unit, double cpuSeconds,
+            long messages, double p50, double p99, double p999, long rssBytes, double bytesPerIdle,
+            long errors, String note, double otherCpuPercent, double wrkThroughput, double wrkP99) {
+            this(scenario, impl, round, throughput, unit, cpuSeconds, messages, p50, p99, p999, rssBytes, bytesPerIdle,
+                    errors, note, otherCpuPercent, wrkThroughput, wrkP99, Double.NaN);
+        }
 
         double cpuPerUnit(Scenario s) {
             if (messages <= 0) return Double.NaN;
@@ -232,6 +252,8 @@ public final class Compare {
         double[] self = new double[2];
         long[] wall = new long[2];
         long[] rss = {-1, -1};
+        long[] overflows = {-1, -1};
+        long[] retried = {-1};
         LoadGen.Config cfg = new LoadGen.Config("127.0.0.1", srv.port(), s.proto(), s.mode(), s.conns(), s.idle(),
                 Math.max(1, s.size()), s.depth(), s.rate(), Math.max(warmup, s.minWarmup()), duration, s.bytes());
         String note = null;
@@ -259,14 +281,21 @@ public final class Compare {
                 @Override
                 public void measureStart() {
                     cpu[0] = Servers.cpuSeconds(pid);
+                    overflows[0] = Servers.listenOverflows();
                     machine[0] = Servers.busySeconds();
                     self[0] = Servers.cpuSeconds(ProcessHandle.current().pid());
                     wall[0] = System.nanoTime();
                 }
 
                 @Override
+                public void connectsRetried(long count) {
+                    retried[0] = count;
+                }
+
+                @Override
                 public void measureEnd() {
                     cpu[1] = Servers.cpuSeconds(pid);
+                    overflows[1] = Servers.listenOverflows();
                     machine[1] = Servers.busySeconds();
                     self[1] = Servers.cpuSeconds(ProcessHandle.current().pid());
                     wall[1] = System.nanoTime();
@@ -303,12 +332,23 @@ public final class Compare {
         if (res.firstError() != null) note = res.firstError();
         if (wrkResult != null && wrkResult.errors() > 0) wrkNote = "wrk counted " + wrkResult.errors() + " errors";
         if (wrkNote != null) note = note == null ? wrkNote : note + "; " + wrkNote;
+        // Counted machine-wide by the kernel: another process's overflow in the window counts too.
+        long listenOverflows = overflows[0] >= 0 && overflows[1] >= 0 ? overflows[1] - overflows[0] : -1;
+        if (retried[0] > 0) {
+            String o = retried[0] + " connect(s) retried after a dropped SYN";
+            note = note == null ? o : note + "; " + o;
+        }
+        if (listenOverflows > 0) {
+            String o = listenOverflows + " listen-queue overflow(s) machine-wide";
+            note = note == null ? o : note + "; " + o;
+        }
         double other = otherCpuPercent(machine[1] - machine[0], cpu[1] - cpu[0], self[1] - self[0],
                 (wall[1] - wall[0]) / 1e9, Servers.cpuCount());
         return new Run(s.name(), impl, round, res.throughput(), res.unit(), cpu[1] - cpu[0], res.messages(),
                 res.p50us(), res.p99us(), res.p999us(), rss[1], perIdle, res.errors(), note, other,
                 wrkResult == null ? Double.NaN : wrkResult.throughput(), wrkResult == null ? Double.NaN : wrkResult.p99us(),
-                wrkResult == null || wrkResult.messages() <= 0 ? Double.NaN : wrkCpu[0] / wrkResult.messages() * 1e6);
+                wrkResult == null || wrkResult.messages() <= 0 ? Double.NaN : wrkCpu[0] / wrkResult.messages() * 1e6,
+                listenOverflows, retried[0]);
     }
 
     /**

@@ -81,6 +81,7 @@ final class Report {
             b.append("  cpu-s/unit is ").append(s.cpuUnit()).append(" of server CPU (user+system); spread is ±half the")
                     .append(" range of the rounds; other% is CPU taken by other processes during the window\n");
             b.append(ratios(runs, s));
+            if (s.mode().equals("storm")) b.append(storm(runs, s, impls));
             b.append('\n');
         }
         if (!warnings.isEmpty()) {
@@ -139,6 +140,27 @@ final class Report {
             }
         }
         return b.length() == 0 ? "  ratios: ffm not measured\n" : b.toString();
+    }
+
+    /** For a storm: each implementation's time, server CPU and listen-queue overflows. */
+    private static String storm(List<Compare.Run> runs, Scenario s, List<String> impls) {
+        StringBuilder b = new StringBuilder("  storm (medians; summed over the rounds: connects that took >= 1 s, i.e. lost their SYN,"
+                + " and the kernel's listen-queue overflows, counted machine-wide so other processes' count too):\n");
+        ToDoubleFunction<Compare.Run> seconds = r -> r.throughput() > 0 ? r.messages() / r.throughput() : Double.NaN;
+        for (String impl : impls) {
+            if (!measured(runs, s.name(), impl)) continue;
+            long overflows = runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
+                    .mapToLong(Compare.Run::listenOverflows).filter(o -> o >= 0).sum();
+            long retried = runs.stream().filter(r -> r.scenario().equals(s.name()) && r.impl().equals(impl))
+                    .mapToLong(Compare.Run::connectsRetried).filter(o -> o >= 0).sum();
+            b.append(String.format(Locale.ROOT, "    %-13s %7.2f s  server CPU %6.2f s  SYNs lost %d  listen overflows %d%n", impl,
+                    median(runs, s.name(), impl, seconds), median(runs, s.name(), impl, Compare.Run::cpuSeconds), retried, overflows));
+        }
+        if (measured(runs, s.name(), "ffm") && measured(runs, s.name(), "nio")) {
+            b.append(String.format(Locale.ROOT, "    ffm/nio time %.2fx%n",
+                    median(runs, s.name(), "ffm", seconds) / median(runs, s.name(), "nio", seconds)));
+        }
+        return b.toString();
     }
 
     private static String shorten(String s, int max) {

@@ -41,6 +41,9 @@ record Scenario(String name, String proto, String mode, int conns, int idle, int
         add(new Scenario("churn", "http", "churn", 16, 0, 0, 1, 0, 0, 3,
                 "16 clients each connect, send one HTTP request, check the answer, close: accepts per second"
                         + " (warm-up at least 3 s: the JVMs' accept and close paths take that long to compile)"));
+        add(new Scenario("accept-storm", "echo", "storm", 9_000, 0, 64, 1, 0, 0, 0,
+                "9,000 serial connects to a freshly started server, then one 64-byte echo on each: how a cold"
+                        + " server drains its accept queue; listen-queue overflows (TcpExtListenOverflows) are counted"));
         add(new Scenario("work-cpu100", "echo", "open", 50, 0, 64, 1, 4_000, 0, 0,
                 "open loop, 4,000 msg/s over 50 connections, each costing 100 us of CPU on the serving thread"
                         + " (--work cpu:100): head-of-line blocking behind busy handlers", List.of("--work", "cpu:100")));
@@ -60,7 +63,7 @@ record Scenario(String name, String proto, String mode, int conns, int idle, int
     String cpuUnit() {
         return switch (mode) {
             case "bulk" -> "cpu-s/GiB";
-            case "churn" -> "cpu-s/M conn";
+            case "churn", "storm" -> "cpu-s/M conn";
             case "startup" -> "cpu-s to listening";
             default -> "cpu-s/M msg";
         };

@@ -273,6 +273,30 @@ public final class Servers {
         return Double.NaN;
     }
 
+    /**
+     * The kernel's count of connections dropped because an accept queue was full (the counter
+     * {@code nstat -az TcpExtListenOverflows} shows), from /proc/net/netstat; -1 if unreadable.
+     * It covers the whole network namespace, not one server.
+     */
+    static long listenOverflows() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+            // Pairs of lines: "TcpExt: Name1 Name2 ..." then "TcpExt: 1 2 ...".
+            for (int i = 0; i + 1 < lines.size(); i++) {
+                if (!lines.get(i).startsWith("TcpExt:")) continue;
+                String[] names = lines.get(i).trim().split("\\s+");
+                String[] values = lines.get(i + 1).trim().split("\\s+");
+                for (int k = 1; k < names.length && k < values.length; k++) {
+                    if (names[k].equals("ListenOverflows")) return Long.parseLong(values[k]);
+                }
+                return -1;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // No /proc/net/netstat: the overflow count stays unknown.
+        }
+        return -1;
+    }
+
     /** VmRSS in bytes, from /proc/pid/status; -1 if the process is gone. */
     public static long rssBytes(long pid) {
         long kb = statusNumber(pid, "VmRSS:");

@@ -29,6 +29,9 @@ import java.util.function.Consumer;
  *       message it delayed (no coordinated omission).</li>
  *   <li>{@code bulk}: one connection streams {@code bytes} through the echo server.</li>
  *   <li>{@code churn}: N slots each connect, send one message, check the answer, close, repeat.</li>
+ *   <li>{@code storm}: N blocking connects one after another, all held open, then one echo on
+ *       each: how fast a freshly started server drains its accept queue (a full queue drops the
+ *       SYN and costs that client a retransmit of at least a second).</li>
  * </ul>
  * M idle connections may be opened first and held open for the whole run.
  */
@@ -45,8 +48,8 @@ public final class LoadGen {
                 throw new IllegalArgumentException("--proto echo|http|tls-echo, not '" + proto + "'");
             }
             String mode = a.get("mode", a.decimal("rate", 0) > 0 ? "open" : "closed");
-            if (!List.of("closed", "open", "bulk", "churn").contains(mode)) {
-                throw new IllegalArgumentException("--mode closed|open|bulk|churn, not '" + mode + "'");
+            if (!List.of("closed", "open", "bulk", "churn", "storm").contains(mode)) {
+                throw new IllegalArgumentException("--mode closed|open|bulk|churn|storm, not '" + mode + "'");
             }
             Config c = new Config(a.get("host", "127.0.0.1"), (int) a.number("port", 0), proto, mode,
                     (int) a.number("conns", 50), (int) a.number("idle", 0), (int) a.number("size", 64),
@@ -84,6 +87,14 @@ public final class LoadGen {
         }
 
         default void measureEnd() {
+        }
+
+        /**
+         * For a storm, before {@link #measureEnd()}: connects that took a second or more, the
+         * kernel's SYN retransmit timeout, so each lost its first SYN (on loopback nothing else
+         * delays a connect that long).
+         */
+        default void connectsRetried(long count) {
         }
     }
 
@@ -162,6 +173,7 @@ public final class LoadGen {
                 case "closed", "open" -> steady();
                 case "bulk" -> bulk();
                 case "churn" -> churn();
+                case "storm" -> storm();
                 default -> throw new IllegalStateException(cfg.mode);
             };
         } finally {
@@ -593,6 +605,91 @@ public final class LoadGen {
             key.cancel();
             closeQuietly(ch);
             begin();
+        }
+    }
+
+    // ---------------------------------------------------------------- storm
+
+    /** Longest a storm may take before it is cut short (a server that stalls must not hang the run). */
+    private static final long STORM_LIMIT_NANOS = 120_000_000_000L;
+    /** Linux's initial retransmission timeout (TCP_TIMEOUT_INIT): a dropped SYN is sent again after it. */
+    private static final long SYN_RETRANSMIT_NANOS = 1_000_000_000L;
+
+    /**
+     * N serial blocking connects, each recorded in the histogram (a dropped SYN shows as a
+     * connect of a second or more), then one echo on every connection; the window covers both.
+     */
+    private Result storm() throws IOException {
+        if (!cfg.proto.equals("echo")) throw new IllegalArgumentException("--mode storm needs --proto echo");
+        SocketChannel[] chans = new SocketChannel[cfg.conns];
+        byte[][] expected = new byte[cfg.conns][];
+        int[] received = new int[cfg.conns];
+        hooks.measureStart();
+        long start = System.nanoTime();
+        long deadline = start + STORM_LIMIT_NANOS;
+        int opened = 0;
+        long retried = 0;
+        try {
+            for (; opened < cfg.conns && System.nanoTime() < deadline; opened++) {
+                long t = System.nanoTime();
+                try {
+                    chans[opened] = SocketChannel.open(address);
+                } catch (IOException e) {
+                    error("storm connect " + opened + ": " + e.getMessage());
+                    break;
+                }
+                long took = System.nanoTime() - t;
+                histogram.recordValue(took);
+                if (took >= SYN_RETRANSMIT_NANOS) retried++;
+            }
+            int pending = 0;
+            for (int i = 0; i < opened; i++) {
+                SocketChannel ch = chans[i];
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                expected[i] = message(i);
+                // A message this small always fits an empty socket buffer.
+                ch.write(ByteBuffer.wrap(expected[i]));
+                ch.register(selector, SelectionKey.OP_READ, i);
+                pending++;
+            }
+            int[] left = {pending};
+            while (left[0] > 0 && System.nanoTime() < deadline) {
+                selector.select(key -> {
+                    int i = (Integer) key.attachment();
+                    try {
+                        readBuffer.clear();
+                        int n = chans[i].read(readBuffer);
+                        if (n == 0) return;
+                        byte[] exp = expected[i];
+                        if (n < 0 || received[i] + n > exp.length
+                                || MemorySegment.mismatch(readSegment, 0, n, MemorySegment.ofArray(exp), received[i], received[i] + n) >= 0) {
+                            error(n < 0 ? "server closed a storm connection before echoing" : "wrong echo on a storm connection");
+                            key.cancel();
+                            left[0]--;
+                            return;
+                        }
+                        received[i] += n;
+                        if (received[i] == exp.length) {
+                            key.cancel();
+                            completed++;
+                            left[0]--;
+                        }
+                    } catch (IOException e) {
+                        error("storm echo: " + e.getMessage());
+                        key.cancel();
+                        left[0]--;
+                    }
+                }, 100);
+            }
+            if (left[0] > 0) error(left[0] + " storm connections got no echo within " + STORM_LIMIT_NANOS / 1_000_000_000 + " s");
+            if (opened < cfg.conns && errors == 0) error("storm cut short after " + opened + " connects");
+            double secs = (System.nanoTime() - start) / 1e9;
+            hooks.connectsRetried(retried);
+            hooks.measureEnd();
+            return result(secs, completed, completed / secs, "conn/s");
+        } finally {
+            for (int i = 0; i < opened; i++) if (chans[i] != null) closeQuietly(chans[i]);
         }
     }
 }
