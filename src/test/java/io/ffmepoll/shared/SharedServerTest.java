@@ -5,10 +5,10 @@ import io.ffmepoll.epoll.Fds;
 import io.ffmepoll.epoll.EventArray;
 import io.ffmepoll.epoll.Interest;
 import io.ffmepoll.epoll.Pipe;
+import io.ffmepoll.reactor.Net;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -56,17 +56,6 @@ class SharedServerTest {
         return s;
     }
 
-    static byte[] readFully(InputStream in, int n) throws IOException {
-        byte[] b = new byte[n];
-        int off = 0;
-        while (off < n) {
-            int r = in.read(b, off, n - off);
-            if (r < 0) throw new IOException("EOF after " + off + " of " + n + " bytes");
-            off += r;
-        }
-        return b;
-    }
-
     static SocketAddress loopback() {
         return new InetSocketAddress("127.0.0.1", 0);
     }
@@ -84,7 +73,7 @@ class SharedServerTest {
                     }
                     for (int i = 0; i < clients.size(); i++) {
                         byte[] want = ("m" + round + "-" + i + ";").getBytes();
-                        assertArrayEquals(want, readFully(clients.get(i).getInputStream(), want.length));
+                        assertArrayEquals(want, Net.readFully(clients.get(i).getInputStream(), want.length));
                     }
                 }
                 for (Socket s : clients) s.close();
@@ -227,7 +216,7 @@ class SharedServerTest {
                                     byte[] msg = new byte[1 + r.nextInt(2000)];
                                     r.nextBytes(msg);
                                     s.getOutputStream().write(msg);
-                                    byte[] back = readFully(s.getInputStream(), msg.length);
+                                    byte[] back = Net.readFully(s.getInputStream(), msg.length);
                                     if (!Arrays.equals(msg, back)) throw new AssertionError("echo differs");
                                 }
                             } catch (IOException closedByTheCloser) {
@@ -371,7 +360,7 @@ class SharedServerTest {
                         }
                     });
                     Thread.sleep(300);   // let both directions' buffers fill while nobody reads
-                    byte[] back = readFully(s.getInputStream(), all.length);
+                    byte[] back = Net.readFully(s.getInputStream(), all.length);
                     sent.get(10, TimeUnit.SECONDS);
                     assertArrayEquals(all, back);
                 }

@@ -1,6 +1,7 @@
 package io.ffmepoll.tls;
 
 import io.ffmepoll.reactor.Listener;
+import io.ffmepoll.reactor.Net;
 import io.ffmepoll.reactor.Reactor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +84,7 @@ class JdkPeerTest {
                         throw new RuntimeException(e);
                     }
                 });
-                byte[] back = TestCerts.readFully(s.getInputStream(), data.length);
+                byte[] back = Net.readFully(s.getInputStream(), data.length);
                 writer.join();
                 assertArrayEquals(data, back);
                 assertEquals("http/1.1", s.getApplicationProtocol());
@@ -109,7 +110,7 @@ class JdkPeerTest {
                 try (ss; SSLSocket s = (SSLSocket) ss.accept()) {
                     s.setSoTimeout(10_000);
                     InputStream in = s.getInputStream();
-                    byte[] hello = TestCerts.readFully(in, 5);
+                    byte[] hello = Net.readFully(in, 5);
                     s.getOutputStream().write("world".getBytes(StandardCharsets.US_ASCII));
                     int end = in.read();   // -1 only after close_notify; a bare FIN throws
                     serverSaw.complete(new String(hello, StandardCharsets.US_ASCII) + " then " + end);

@@ -97,17 +97,6 @@ final class TestCerts {
         return ctx;
     }
 
-    static byte[] readFully(InputStream in, int n) throws IOException {
-        byte[] b = new byte[n];
-        int off = 0;
-        while (off < n) {
-            int r = in.read(b, off, n - off);
-            if (r < 0) throw new IOException("EOF after " + off + " of " + n + " bytes");
-            off += r;
-        }
-        return b;
-    }
-
     /** Reads until EOF or reset, for at most the socket's timeout per read; returns how it ended. */
     static String drainToEnd(Socket s) {
         try {

@@ -1,6 +1,7 @@
 package io.ffmepoll.tls;
 
 import io.ffmepoll.reactor.Listener;
+import io.ffmepoll.reactor.Net;
 import io.ffmepoll.reactor.Reactor;
 import io.ffmepoll.socket.Option;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class TlsBackpressureTest {
                         // the reader's assertion reports it
                     }
                 });
-                byte[] back = TestCerts.readFully(s.getInputStream(), data.length);
+                byte[] back = Net.readFully(s.getInputStream(), data.length);
                 writer.join();
                 assertArrayEquals(data, back);
                 assertTrue(server.unwritable > 0, "the handler never saw the connection unwritable");

@@ -1,6 +1,7 @@
 package io.ffmepoll.tls;
 
 import io.ffmepoll.reactor.Listener;
+import io.ffmepoll.reactor.Net;
 import io.ffmepoll.reactor.Reactor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -171,7 +172,7 @@ class TlsFailureTest {
                     s.setSoTimeout(10_000);
                     byte[] data = "one byte at a time".repeat(20).getBytes(StandardCharsets.US_ASCII);
                     s.getOutputStream().write(data);
-                    assertArrayEquals(data, TestCerts.readFully(s.getInputStream(), data.length));
+                    assertArrayEquals(data, Net.readFully(s.getInputStream(), data.length));
                 }
                 t.join(5_000);
             }
